@@ -1,0 +1,83 @@
+"""Async client for the InfluxDB OSS 2.x v1-compatible ("legacy") authorization API."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._errors import (
+    APIError,
+    ClientStateError,
+    ConflictError,
+    ForbiddenError,
+    InternalServerError,
+    InvalidError,
+    LegacyAuthError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PasswordPolicyError,
+    RequestTimeoutError,
+    RequestTooLargeError,
+    ResponseDecodeError,
+    ServerNotImplementedError,
+    TooManyRequestsError,
+    TransportError,
+    UnauthorizedError,
+    UnavailableError,
+    UnprocessableEntityError,
+)
+from ._models import (
+    Action,
+    AuthorizationLinks,
+    AuthorizationList,
+    AuthStatus,
+    LegacyAuthorization,
+    ListLinks,
+    Permission,
+    Resource,
+    ResourceType,
+)
+from ._password import DEFAULT_PASSWORD_POLICY, LEGACY_PASSWORD_POLICY, PasswordPolicy
+from ._tracing import TraceSpan, current_trace_span, use_trace_span
+
+try:
+    __version__ = version("aioinflux-legacyauth")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+    __version__ = "0+unknown"
+
+__all__ = [
+    "DEFAULT_PASSWORD_POLICY",
+    "LEGACY_PASSWORD_POLICY",
+    "APIError",
+    "Action",
+    "AuthStatus",
+    "AuthorizationLinks",
+    "AuthorizationList",
+    "ClientStateError",
+    "ConflictError",
+    "ForbiddenError",
+    "InternalServerError",
+    "InvalidError",
+    "LegacyAuthError",
+    "LegacyAuthorization",
+    "ListLinks",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PasswordPolicy",
+    "PasswordPolicyError",
+    "Permission",
+    "RequestTimeoutError",
+    "RequestTooLargeError",
+    "Resource",
+    "ResourceType",
+    "ResponseDecodeError",
+    "ServerNotImplementedError",
+    "TooManyRequestsError",
+    "TraceSpan",
+    "TransportError",
+    "UnauthorizedError",
+    "UnavailableError",
+    "UnprocessableEntityError",
+    "__version__",
+    "current_trace_span",
+    "use_trace_span",
+]

@@ -1,0 +1,216 @@
+"""Typed models of the legacy authorization API: frozen, slotted attrs classes and enums.
+
+Field names say what a value means in Python; the wire names live in ``_converter``.
+Field order follows the order in which the server writes its keys, so serializing a
+model (the emulator does) reproduces the real server's JSON.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Self
+
+import attrs
+
+__all__ = [
+    "Action",
+    "AuthStatus",
+    "AuthorizationCreate",
+    "AuthorizationLinks",
+    "AuthorizationList",
+    "AuthorizationUpdate",
+    "LegacyAuthorization",
+    "ListLinks",
+    "Permission",
+    "Resource",
+    "ResourceType",
+]
+
+
+class _OpenStrEnum(enum.StrEnum):
+    """A string enum that keeps values it does not know instead of failing.
+
+    A newer server may send a status, action or resource type this version has never
+    seen; parsing must not break over it. Unknown values become pseudo-members that
+    compare equal to their string and round-trip unchanged.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, str) or not value:
+            return None
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._name_ = value.upper().replace(" ", "_")
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this value is one this version of the library defines."""
+        return self._name_ in type(self).__members__
+
+
+class AuthStatus(_OpenStrEnum):
+    """Whether a legacy authorization may log in."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class Action(_OpenStrEnum):
+    """What a permission allows on its resource."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+class ResourceType(_OpenStrEnum):
+    """The resource types InfluxDB 2.x knows (``authz.go``, ``AllResourceTypes``)."""
+
+    AUTHORIZATIONS = "authorizations"
+    BUCKETS = "buckets"
+    DASHBOARDS = "dashboards"
+    ORGS = "orgs"
+    SOURCES = "sources"
+    TASKS = "tasks"
+    TELEGRAFS = "telegrafs"
+    USERS = "users"
+    VARIABLES = "variables"
+    SCRAPERS = "scrapers"
+    SECRETS = "secrets"
+    LABELS = "labels"
+    VIEWS = "views"
+    DOCUMENTS = "documents"
+    NOTIFICATION_RULES = "notificationRules"
+    NOTIFICATION_ENDPOINTS = "notificationEndpoints"
+    CHECKS = "checks"
+    DBRP = "dbrp"
+    NOTEBOOKS = "notebooks"
+    ANNOTATIONS = "annotations"
+    REMOTES = "remotes"
+    REPLICATIONS = "replications"
+    INSTANCE = "instance"
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Resource:
+    """The target of a permission: a type, optionally narrowed to one org or one ID.
+
+    ``name`` and ``org`` are filled in by the server in responses (the resource's and its
+    org's names); they are ignored when creating.
+    """
+
+    type: ResourceType = attrs.field(converter=ResourceType)
+    id: str | None = None
+    org_id: str | None = None
+    name: str | None = None
+    org: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Permission:
+    """An action allowed on a resource, e.g. ``write`` on one bucket."""
+
+    action: Action = attrs.field(converter=Action)
+    resource: Resource
+
+    @classmethod
+    def read_bucket(cls, bucket_id: str, org_id: str) -> Self:
+        """Read access to one bucket, as ``influx v1 auth create --read-bucket`` grants."""
+        return cls._bucket(Action.READ, bucket_id, org_id)
+
+    @classmethod
+    def write_bucket(cls, bucket_id: str, org_id: str) -> Self:
+        """Write access to one bucket, as ``influx v1 auth create --write-bucket`` grants."""
+        return cls._bucket(Action.WRITE, bucket_id, org_id)
+
+    @classmethod
+    def _bucket(cls, action: Action, bucket_id: str, org_id: str) -> Self:
+        if not bucket_id or not org_id:
+            msg = "a bucket permission needs both a bucket ID and an org ID"
+            raise ValueError(msg)
+        resource = Resource(type=ResourceType.BUCKETS, id=bucket_id, org_id=org_id)
+        return cls(action=action, resource=resource)
+
+    def __str__(self) -> str:
+        """The server's own notation, e.g. ``write:orgs/<org>/buckets/<id>``."""
+        resource = self.resource
+        path = str(resource.type.value)
+        if resource.org_id:
+            path = f"orgs/{resource.org_id}/{path}"
+        if resource.id:
+            path = f"{path}/{resource.id}"
+        return f"{self.action.value}:{path}"
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AuthorizationLinks:
+    """Links the server attaches to one authorization (wire key ``self`` is ``self_``)."""
+
+    self_: str
+    user: str | None = None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class LegacyAuthorization:
+    """One v1-compatible credential: a username (wire ``token``) with permissions.
+
+    The password is never part of it: the server stores only a hash and never returns it.
+    ``org`` and ``user`` are the names the server looked up for ``org_id`` and ``user_id``.
+    """
+
+    id: str
+    username: str
+    status: AuthStatus = attrs.field(converter=AuthStatus)
+    description: str = ""
+    org_id: str
+    org: str | None = None
+    user_id: str
+    user: str | None = None
+    permissions: tuple[Permission, ...] = attrs.field(converter=tuple)
+    links: AuthorizationLinks | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def active(self) -> bool:
+        """Whether this credential may currently log in through ``/query`` and ``/write``."""
+        return self.status == AuthStatus.ACTIVE
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ListLinks:
+    """Links of a list response; the server sends only ``self``."""
+
+    self_: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AuthorizationList:
+    """The body of a list response."""
+
+    links: ListLinks | None = None
+    authorizations: tuple[LegacyAuthorization, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AuthorizationCreate:
+    """The body of a create request. The server chooses the ID; the password is set apart."""
+
+    username: str
+    status: AuthStatus = attrs.field(default=AuthStatus.ACTIVE, converter=AuthStatus)
+    org_id: str
+    user_id: str | None = None
+    description: str | None = None
+    permissions: tuple[Permission, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AuthorizationUpdate:
+    """The body of a PATCH: only the fields given are changed; the server ignores all others."""
+
+    status: AuthStatus | None = attrs.field(
+        default=None, converter=attrs.converters.optional(AuthStatus)
+    )
+    description: str | None = None

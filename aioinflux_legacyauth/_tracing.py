@@ -1,0 +1,154 @@
+"""``Zap-Trace-Span``: the span type, the contextvar that carries one, and the header.
+
+InfluxDB's zap tracer reads the header as JSON ``{"trace_id","span_id","baggage"}`` with
+16-hex-character IDs. A server without ``--tracing-type=log`` ignores it, and no server
+ever rejects a request over it or echoes anything back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from typing import Final, Self
+
+import attrs
+
+__all__ = [
+    "TRACE_HEADER",
+    "TraceSpan",
+    "TraceSpanLike",
+    "current_trace_span",
+    "trace_header_value",
+    "use_trace_span",
+]
+
+TRACE_HEADER: Final = "Zap-Trace-Span"
+
+_ID_PATTERN: Final = re.compile(r"[0-9a-f]{16}")
+_ZERO_ID: Final = "0" * 16
+
+
+def _new_id() -> str:
+    while True:
+        candidate = secrets.token_hex(8)
+        if candidate != _ZERO_ID:  # the server treats an all-zero ID as invalid
+            return candidate
+
+
+def _check_id(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not _ID_PATTERN.fullmatch(value) or value == _ZERO_ID:
+        msg = (
+            f"{attribute.name} must be 16 lower-case hex characters and not all zeros, "
+            f"got {value!r}"
+        )
+        raise ValueError(msg)
+
+
+def _frozen_baggage(value: Mapping[str, str] | None) -> Mapping[str, str]:
+    pairs: Iterable[tuple[object, object]] = dict(value or {}).items()
+    for key, item in pairs:
+        if not isinstance(key, str) or not isinstance(item, str):
+            msg = "TraceSpan baggage must map strings to strings"
+            raise TypeError(msg)
+    return dict(value or {})
+
+
+@attrs.frozen(slots=True)
+class TraceSpan:
+    """A span context in the form InfluxDB's zap tracer reads from ``Zap-Trace-Span``."""
+
+    trace_id: str = attrs.field(validator=_check_id)
+    span_id: str = attrs.field(validator=_check_id)
+    baggage: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_baggage, eq=False, hash=False
+    )
+
+    @classmethod
+    def new(cls, baggage: Mapping[str, str] | None = None) -> Self:
+        """Start a new trace with random IDs."""
+        return cls(_new_id(), _new_id(), _frozen_baggage(baggage))
+
+    def child(self) -> Self:
+        """A new span in the same trace, carrying the same baggage."""
+        return type(self)(self.trace_id, _new_id(), self.baggage)
+
+    def to_header(self) -> str:
+        """The header value: compact JSON in the server's key order."""
+        return json.dumps(
+            {"trace_id": self.trace_id, "span_id": self.span_id, "baggage": dict(self.baggage)},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_header(cls, value: str) -> Self:
+        """Parse a header value produced by :meth:`to_header` (or by the influx tooling)."""
+        try:
+            document = json.loads(value)
+        except ValueError as exc:
+            msg = "a Zap-Trace-Span value must be a JSON object"
+            raise ValueError(msg) from exc
+        if not isinstance(document, dict):
+            msg = "a Zap-Trace-Span value must be a JSON object"
+            raise ValueError(msg)
+        trace_id, span_id = document.get("trace_id"), document.get("span_id")
+        if not isinstance(trace_id, str) or not isinstance(span_id, str):
+            msg = "a Zap-Trace-Span value needs string trace_id and span_id fields"
+            raise ValueError(msg)
+        baggage = document.get("baggage")
+        return cls(trace_id, span_id, baggage if isinstance(baggage, dict) else None)
+
+
+#: What callers may pass as ``trace_span=``: a span, or a header value sent verbatim.
+TraceSpanLike = TraceSpan | str
+
+_current: ContextVar[TraceSpanLike | None] = ContextVar(
+    "aioinflux_legacyauth_trace_span", default=None
+)
+
+
+def _checked(span: object) -> TraceSpanLike | None:
+    """Refuse what cannot be sent as a header: wrong types and strings with line breaks."""
+    if span is None or isinstance(span, TraceSpan):
+        return span
+    if not isinstance(span, str):
+        msg = f"trace span must be a TraceSpan or a string, got {type(span).__name__}"
+        raise TypeError(msg)
+    if "\r" in span or "\n" in span:
+        msg = "a trace span string must not contain line breaks"
+        raise ValueError(msg)
+    return span
+
+
+def current_trace_span() -> TraceSpanLike | None:
+    """The span set by the innermost :func:`use_trace_span`, if any."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def use_trace_span(span: TraceSpanLike | None) -> Iterator[TraceSpanLike | None]:
+    """Send ``span`` with every request made inside the block, in this task and tasks it starts.
+
+    Tasks copy the context when they are created, so tasks spawned inside the block carry
+    the span too. ``None`` turns tracing off inside the block.
+    """
+    token = _current.set(_checked(span))
+    try:
+        yield span
+    finally:
+        _current.reset(token)
+
+
+def trace_header_value(explicit: TraceSpanLike | None, default: TraceSpanLike | None) -> str | None:
+    """The header value for one request: the call's span, else the context's, else the default."""
+    span = _checked(explicit)
+    if span is None:
+        span = _current.get()
+    if span is None:
+        span = default
+    if isinstance(span, TraceSpan):
+        return span.to_header()
+    return span

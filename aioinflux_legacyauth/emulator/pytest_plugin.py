@@ -1,0 +1,1 @@
+"""pytest plugin: the ``legacyauth_emulator`` fixture (filled in by the emulator work)."""
