@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._client import DEFAULT_TIMEOUT, LegacyAuthClient
 from ._errors import (
     APIError,
     ClientStateError,
@@ -37,6 +38,7 @@ from ._models import (
     ResourceType,
 )
 from ._password import DEFAULT_PASSWORD_POLICY, LEGACY_PASSWORD_POLICY, PasswordPolicy
+from ._retry import RetryPolicy
 from ._tracing import TraceSpan, current_trace_span, use_trace_span
 
 try:
@@ -46,6 +48,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "DEFAULT_PASSWORD_POLICY",
+    "DEFAULT_TIMEOUT",
     "LEGACY_PASSWORD_POLICY",
     "APIError",
     "Action",
@@ -57,6 +60,7 @@ __all__ = [
     "ForbiddenError",
     "InternalServerError",
     "InvalidError",
+    "LegacyAuthClient",
     "LegacyAuthError",
     "LegacyAuthorization",
     "ListLinks",
@@ -70,6 +74,7 @@ __all__ = [
     "Resource",
     "ResourceType",
     "ResponseDecodeError",
+    "RetryPolicy",
     "ServerNotImplementedError",
     "TooManyRequestsError",
     "TraceSpan",

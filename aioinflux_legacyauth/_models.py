@@ -8,6 +8,7 @@ model (the emulator does) reproduces the real server's JSON.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Self
 
@@ -144,6 +145,10 @@ class Permission:
         return f"{self.action.value}:{path}"
 
 
+def _permission_tuple(permissions: Iterable[Permission]) -> tuple[Permission, ...]:
+    return tuple(permissions)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class AuthorizationLinks:
     """Links the server attaches to one authorization (wire key ``self`` is ``self_``)."""
@@ -168,7 +173,7 @@ class LegacyAuthorization:
     org: str | None = None
     user_id: str
     user: str | None = None
-    permissions: tuple[Permission, ...] = attrs.field(converter=tuple)
+    permissions: tuple[Permission, ...] = attrs.field(converter=_permission_tuple)
     links: AuthorizationLinks | None = None
     created_at: datetime
     updated_at: datetime
@@ -186,12 +191,18 @@ class ListLinks:
     self_: str
 
 
+def _authorization_tuple(
+    authorizations: Iterable[LegacyAuthorization],
+) -> tuple[LegacyAuthorization, ...]:
+    return tuple(authorizations)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class AuthorizationList:
     """The body of a list response."""
 
     links: ListLinks | None = None
-    authorizations: tuple[LegacyAuthorization, ...] = attrs.field(converter=tuple)
+    authorizations: tuple[LegacyAuthorization, ...] = attrs.field(converter=_authorization_tuple)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -203,7 +214,7 @@ class AuthorizationCreate:
     org_id: str
     user_id: str | None = None
     description: str | None = None
-    permissions: tuple[Permission, ...] = attrs.field(converter=tuple)
+    permissions: tuple[Permission, ...] = attrs.field(converter=_permission_tuple)
 
 
 @attrs.frozen(slots=True, kw_only=True)

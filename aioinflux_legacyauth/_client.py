@@ -1,0 +1,532 @@
+"""LegacyAuthClient: the lifecycle, and the six operations as parse(await send(build(...)))."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import aiohttp
+
+from . import _sansio as sansio
+from ._config import read_env
+from ._errors import ClientStateError, LegacyAuthError, NotFoundError
+from ._models import (
+    AuthorizationCreate,
+    AuthorizationUpdate,
+    AuthStatus,
+    LegacyAuthorization,
+    Permission,
+)
+from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
+from ._retry import AttemptLog, RetryBudget, RetryPolicy, RetrySafety, call_with_retries
+from ._tracing import TraceSpanLike, trace_header_value
+from ._transport import AiohttpTransport, base_url
+
+__all__ = ["DEFAULT_TIMEOUT", "LegacyAuthClient"]
+
+logger: Final = logging.getLogger("aioinflux_legacyauth")
+
+#: Per attempt: the whole request, the connect and each socket read.
+DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, sock_connect=5, sock_read=20)
+
+_T = TypeVar("_T")
+_NOT_FOUND_MESSAGE: Final = "authorization not found"
+_RESERVED_HEADERS: Final = frozenset({"authorization", "zap-trace-span"})
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _check_timeout(timeout: object, name: str = "timeout") -> aiohttp.ClientTimeout:
+    if not isinstance(timeout, aiohttp.ClientTimeout):
+        msg = f"{name} must be an aiohttp.ClientTimeout, got {type(timeout).__name__}"
+        raise TypeError(msg)
+    return timeout
+
+
+def _check_text(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        msg = f"{name} must be a non-empty string, got {value!r}"
+        raise ValueError(msg)
+    return value
+
+
+class LegacyAuthClient:
+    """Async client for ``/private/legacy/authorizations`` on InfluxDB OSS 2.x.
+
+    Use it as ``async with LegacyAuthClient(url, token=...) as client:`` (or ``await
+    client.open()`` and ``await client.close()``). The constructor does no I/O. A session
+    passed as ``session=`` is borrowed: the client never closes it.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        trace_span: TraceSpanLike | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        prefix: str = sansio.DEFAULT_PREFIX,
+        verify_ssl: bool = True,
+        password_policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+        org_id: str | None = None,
+        org: str | None = None,
+    ) -> None:
+        self._url = base_url(url)
+        self._token = _check_text("token", token)
+        self._session = session
+        self._owns_session = session is None
+        self._timeout = _check_timeout(timeout)
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._budget = RetryBudget(
+            self._retry.budget_capacity,
+            retry_cost=self._retry.retry_cost,
+            timeout_retry_cost=self._retry.timeout_retry_cost,
+        )
+        trace_header_value(trace_span, None)  # refuse an unusable default now, not per call
+        self._trace_span = trace_span
+        self._prefix = sansio.normalize_prefix(prefix)
+        self._verify_ssl = verify_ssl
+        self._password_policy = password_policy
+        self.org_id = org_id
+        self.org = org
+        self._base_headers = self._make_base_headers(extra_headers)
+        self._transport: AiohttpTransport | None = None
+        self._state = _State.UNOPENED
+        if not verify_ssl:
+            logger.warning("TLS certificate verification is turned off for %s", self._url)
+
+    def _make_base_headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        for name, value in (extra or {}).items():
+            if name.lower() in _RESERVED_HEADERS:
+                msg = f"extra_headers must not set {name!r}; use token= or trace_span="
+                raise ValueError(msg)
+            headers[name] = value
+        headers["Authorization"] = f"Token {self._token}"
+        return headers
+
+    @classmethod
+    def from_env(
+        cls, *, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> LegacyAuthClient:
+        """Build a client from ``INFLUX_HOST``/``INFLUX_TOKEN``/... (or ``INFLUXDB_V2_*``).
+
+        Keyword arguments override what the environment says.
+        """
+        settings = read_env(environ)
+        options: dict[str, Any] = {
+            "verify_ssl": settings.verify_ssl,
+            "org_id": settings.org_id,
+            "org": settings.org,
+        }
+        if settings.timeout is not None:
+            options["timeout"] = settings.timeout
+        options.update(overrides)
+        url = options.pop("url", settings.url)
+        token = options.pop("token", settings.token)
+        return cls(url, token, **options)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return str(self._url)
+
+    @property
+    def prefix(self) -> str:
+        """The route prefix of the legacy authorization API."""
+        return self._prefix
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._state is _State.CLOSED
+
+    def __repr__(self) -> str:
+        return f"<LegacyAuthClient url={str(self._url)!r} state={self._state.value}>"
+
+    async def open(self) -> None:
+        """Create the session (unless one was lent). A client opens once and cannot reopen."""
+        if self._state is _State.OPEN:
+            msg = "this LegacyAuthClient is already open"
+            raise ClientStateError(msg)
+        if self._state is _State.CLOSED:
+            msg = "this LegacyAuthClient was closed and cannot be reopened; create a new one"
+            raise ClientStateError(msg)
+        if self._session is None:
+            connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
+            self._session = aiohttp.ClientSession(connector=connector)
+        elif self._session.closed:
+            msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
+            raise ClientStateError(msg)
+        self._transport = AiohttpTransport(self._session, self._url)
+        self._state = _State.OPEN
+
+    async def close(self) -> None:
+        """Close the session if the client created it. Safe to call more than once."""
+        if self._state is _State.CLOSED:
+            return
+        self._state = _State.CLOSED
+        self._transport = None
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __enter__(self) -> None:
+        msg = "LegacyAuthClient is async-only: use 'async with LegacyAuthClient(...)'"
+        raise TypeError(msg)
+
+    def __exit__(self, *args: object) -> None:  # pragma: no cover - __enter__ always raises
+        return None
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _headers(self, trace_span: TraceSpanLike | None) -> dict[str, str]:
+        value = trace_header_value(trace_span, self._trace_span)
+        if value is None:
+            return self._base_headers
+        return {**self._base_headers, "Zap-Trace-Span": value}
+
+    def _live_transport(self) -> AiohttpTransport:
+        if self._transport is None:
+            if self._state is _State.CLOSED:
+                msg = "this LegacyAuthClient is closed"
+            else:
+                msg = "this LegacyAuthClient is not open: use 'async with' or 'await open()'"
+            raise ClientStateError(msg)
+        return self._transport
+
+    async def _call(
+        self,
+        request: sansio.Request,
+        parse: Callable[[sansio.Request, sansio.RawResponse], _T],
+        *,
+        safety: RetrySafety,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None = None,
+        log: AttemptLog | None = None,
+    ) -> _T:
+        transport = self._live_transport()
+        attempt_timeout = self._timeout if timeout is None else _check_timeout(timeout)
+
+        async def attempt() -> _T:
+            return parse(request, await transport.send(request, timeout=attempt_timeout))
+
+        return await call_with_retries(
+            attempt,
+            policy=self._retry if retry is None else retry,
+            budget=self._budget,
+            safety=safety,
+            log=log,
+        )
+
+    # -- the six operations ------------------------------------------------------------
+
+    async def list(
+        self,
+        *,
+        org_id: str | None = None,
+        user_id: str | None = None,
+        username: str | None = None,
+        auth_id: str | None = None,
+        org: str | None = None,
+        user: str | None = None,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> list[LegacyAuthorization]:
+        """List legacy authorizations matching every filter given, sorted by ID.
+
+        The result is what the filters mean, whatever the server's quirks:
+
+        - ``auth_id`` and ``username`` that match nothing give ``[]`` (the server's 404
+          there only means "no match");
+        - ``org`` and ``user`` (names) narrow the result here, since the server only checks
+          that they exist; an unknown name raises :class:`NotFoundError` (usually a typo);
+        - filters the server ignores next to ``auth_id``/``username`` are applied here too.
+        """
+        given = {
+            "auth_id": auth_id,
+            "username": username,
+            "org_id": org_id,
+            "user_id": user_id,
+            "org": org,
+            "user": user,
+        }
+        # An empty string is refused, not read as "no filter": the server would ignore it.
+        filters = {
+            name: _check_text(name, value) for name, value in given.items() if value is not None
+        }
+        request = sansio.build_list(self._prefix, filters, self._headers(trace_span))
+        try:
+            result = await self._call(
+                request,
+                sansio.parse_authorization_list,
+                safety=RetrySafety.IDEMPOTENT,
+                timeout=timeout,
+                retry=retry,
+            )
+        except NotFoundError as exc:
+            lookup = "auth_id" in filters or "username" in filters
+            if lookup and exc.message == _NOT_FOUND_MESSAGE:
+                return []
+            raise
+        return [auth for auth in result.authorizations if _matches(auth, filters)]
+
+    async def get(
+        self,
+        auth_id: str,
+        *,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> LegacyAuthorization:
+        """Fetch one authorization; :class:`NotFoundError` if it does not exist."""
+        request = sansio.build_get(self._prefix, auth_id, self._headers(trace_span))
+        return await self._call(
+            request,
+            sansio.parse_authorization,
+            safety=RetrySafety.IDEMPOTENT,
+            timeout=timeout,
+            retry=retry,
+        )
+
+    async def create(
+        self,
+        *,
+        username: str,
+        permissions: Iterable[Permission],
+        org_id: str | None = None,
+        password: str | None = None,
+        description: str | None = None,
+        user_id: str | None = None,
+        status: AuthStatus | str = AuthStatus.ACTIVE,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> LegacyAuthorization:
+        """Create a legacy authorization and, if ``password`` is given, set its password.
+
+        The password is checked locally first (:class:`PasswordPolicyError`, nothing sent).
+        If setting it fails, the new authorization is deleted again and the password error
+        is raised, so no credential is left half made. Without a password the credential
+        exists but cannot log in until :meth:`set_password` is called.
+
+        ``org_id`` defaults to the client's ``org_id``, then to the ID of its ``org`` name.
+        A taken username raises :class:`ConflictError` (the server answers 422).
+        """
+        _check_text("username", username)
+        if password is not None:
+            self._password_policy.check(password)
+        perms = tuple(permissions)
+        if not perms:
+            msg = "a legacy authorization needs at least one permission"
+            raise ValueError(msg)
+        headers = self._headers(trace_span)
+        body = AuthorizationCreate(
+            username=username,
+            status=AuthStatus(status),
+            org_id=org_id or await self._default_org_id(headers, timeout),
+            user_id=user_id,
+            description=description,
+            permissions=perms,
+        )
+        created = await self._call(
+            sansio.build_create(self._prefix, body, headers),
+            sansio.parse_authorization,
+            safety=RetrySafety.UNSENT_ONLY,
+            timeout=timeout,
+            retry=retry,
+        )
+        if password is not None:
+            await self._set_initial_password(created, password, trace_span, timeout, retry)
+        return created
+
+    async def _default_org_id(
+        self, headers: Mapping[str, str], timeout: aiohttp.ClientTimeout | None
+    ) -> str:
+        if self.org_id:
+            return self.org_id
+        if not self.org:
+            msg = "create() needs org_id=, or a client made with org_id= or org="
+            raise ValueError(msg)
+        found = await self._call(
+            sansio.build_find_org(self.org, headers),
+            sansio.parse_org_id,
+            safety=RetrySafety.IDEMPOTENT,
+            timeout=timeout,
+        )
+        if found is None:
+            msg = f"organization {self.org!r} not found"
+            raise NotFoundError(
+                status=404, code="not found", message=msg, method="GET", path="/api/v2/orgs"
+            )
+        self.org_id = found
+        return found
+
+    async def _set_initial_password(
+        self,
+        created: LegacyAuthorization,
+        password: str,
+        trace_span: TraceSpanLike | None,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        try:
+            await self.set_password(
+                created.id, password, trace_span=trace_span, timeout=timeout, retry=retry
+            )
+        except BaseException as exc:
+            # Shielded: a cancelled create must still not leave a credential without password.
+            rollback = asyncio.ensure_future(self._rollback(created, trace_span))
+            try:
+                await asyncio.shield(rollback)
+            except asyncio.CancelledError:
+                exc.add_note(f"rollback: deleting {created.id} continues in the background")
+            else:
+                if note := rollback.result():
+                    exc.add_note(note)
+            raise
+
+    async def _rollback(
+        self, created: LegacyAuthorization, trace_span: TraceSpanLike | None
+    ) -> str | None:
+        try:
+            await self.delete(created.id, trace_span=trace_span)
+        except LegacyAuthError as error:
+            return (
+                f"rollback failed: legacy authorization {created.id} ({created.username!r}) "
+                f"exists without a password and could not be deleted: {error}"
+            )
+        return f"rolled back: legacy authorization {created.id} was deleted again"
+
+    async def update(
+        self,
+        auth_id: str,
+        *,
+        status: AuthStatus | str | None = None,
+        description: str | None = None,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> LegacyAuthorization:
+        """Change the status and/or description; the server changes nothing else."""
+        if status is None and description is None:
+            msg = "update() needs status= or description="
+            raise ValueError(msg)
+        body = AuthorizationUpdate(status=status, description=description)
+        request = sansio.build_update(self._prefix, auth_id, body, self._headers(trace_span))
+        return await self._call(
+            request,
+            sansio.parse_authorization,
+            safety=RetrySafety.IDEMPOTENT,
+            timeout=timeout,
+            retry=retry,
+        )
+
+    async def delete(
+        self,
+        auth_id: str,
+        *,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        """Delete an authorization; :class:`NotFoundError` if it does not exist.
+
+        If an earlier attempt may have deleted it without the answer arriving, the 404 of a
+        retry means the delete is done, and no error is raised.
+        """
+        await self._delete(auth_id, trace_span=trace_span, timeout=timeout, retry=retry)
+
+    async def _delete(
+        self,
+        auth_id: str,
+        *,
+        trace_span: TraceSpanLike | None,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None = None,
+    ) -> bool:
+        """Delete; True if this call deleted it, False if an unanswered attempt already had."""
+        log = AttemptLog() if log is None else log
+        request = sansio.build_delete(self._prefix, auth_id, self._headers(trace_span))
+        try:
+            await self._call(
+                request,
+                sansio.parse_no_content,
+                safety=RetrySafety.IDEMPOTENT,
+                timeout=timeout,
+                retry=retry,
+                log=log,
+            )
+        except NotFoundError:
+            if log.ambiguous and log.attempts > 1:
+                return False
+            raise
+        return True
+
+    async def set_password(
+        self,
+        auth_id: str,
+        password: str,
+        *,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        """Set the v1 password. Checked locally first; retries resend the same password.
+
+        Works on inactive authorizations too. The password never appears in a log line,
+        a repr or an exception message.
+        """
+        self._password_policy.check(password)
+        request = sansio.build_set_password(
+            self._prefix, auth_id, password, self._headers(trace_span)
+        )
+        await self._call(
+            request,
+            sansio.parse_no_content,
+            safety=RetrySafety.IDEMPOTENT,
+            timeout=timeout,
+            retry=retry,
+        )
+
+
+def _matches(auth: LegacyAuthorization, filters: Mapping[str, str]) -> bool:
+    for name, value in filters.items():
+        if name == "auth_id":
+            # The server parses IDs as hex, so upper-case finds the same authorization.
+            matched = auth.id == value.lower()
+        elif name == "org_id":
+            matched = auth.org_id == value.lower()
+        elif name == "user_id":
+            matched = auth.user_id == value.lower()
+        else:
+            matched = getattr(auth, name) == value
+        if not matched:
+            return False
+    return True

@@ -1,0 +1,229 @@
+"""Pure request builders and response parsers, one pair per operation. No I/O here.
+
+A builder returns a :class:`Request` holding everything that goes on the wire except the
+server's address; a parser turns a :class:`RawResponse` into a model or raises the
+exception the response stands for. Tests call both without an event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
+from urllib.parse import quote
+
+import attrs
+
+from ._converter import LIST_FILTER_KEYS, converter
+from ._errors import ResponseDecodeError, error_from_response
+from ._models import (
+    AuthorizationCreate,
+    AuthorizationList,
+    AuthorizationUpdate,
+    LegacyAuthorization,
+)
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "RawResponse",
+    "Request",
+    "build_create",
+    "build_delete",
+    "build_find_org",
+    "build_get",
+    "build_list",
+    "build_set_password",
+    "build_update",
+    "normalize_prefix",
+    "parse_authorization",
+    "parse_authorization_list",
+    "parse_no_content",
+    "parse_org_id",
+]
+
+#: Where a real InfluxDB 2.x serves the legacy authorization API. The docs page's
+#: ``/legacy/authorizations`` answers with the web UI's HTML instead.
+DEFAULT_PREFIX: Final = "/private/legacy/authorizations"
+
+_T = TypeVar("_T")
+
+_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
+_JSON_HEADERS: Final[Mapping[str, str]] = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def _redacted_headers(headers: Mapping[str, str]) -> str:
+    shown = {
+        name: "[secure]" if name.lower() in _SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+    return repr(shown)
+
+
+@attrs.frozen(slots=True)
+class Request:
+    """One HTTP request, minus the server address. Its repr never shows secrets or bodies."""
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=_redacted_headers)
+    body: bytes | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(slots=True)
+class RawResponse:
+    """Status, headers and body of one response, read in full."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    reason: str | None = None
+
+
+def normalize_prefix(prefix: str) -> str:
+    """Check and tidy a route prefix: leading slash, no trailing slash."""
+    stripped = prefix.strip()
+    if not stripped.startswith("/") or stripped == "/":
+        msg = f"prefix must be an absolute path such as {DEFAULT_PREFIX!r}, got {prefix!r}"
+        raise ValueError(msg)
+    return stripped.rstrip("/")
+
+
+def _id_segment(auth_id: str) -> str:
+    given: object = auth_id  # callers without a type checker may pass anything
+    if not isinstance(given, str) or not given.strip():
+        msg = f"auth_id must be a non-empty string, got {given!r}"
+        raise ValueError(msg)
+    # Quoted so an ID can never reach another route ("x/password", "../").
+    return quote(given, safe="")
+
+
+def _json_body(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _with_json(headers: Mapping[str, str]) -> dict[str, str]:
+    return {**headers, **_JSON_HEADERS}
+
+
+def build_list(prefix: str, filters: Mapping[str, str], headers: Mapping[str, str]) -> Request:
+    """``GET {prefix}`` with the given filters, by the client's keyword names (``auth_id`` ...)."""
+    params = []
+    for name, value in filters.items():
+        key = LIST_FILTER_KEYS.get(name)
+        if key is None:
+            msg = f"unknown list filter {name!r}; known: {', '.join(LIST_FILTER_KEYS)}"
+            raise ValueError(msg)
+        params.append((key, value))
+    return Request("GET", prefix, tuple(params), dict(headers))
+
+
+def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Request:
+    """``GET {prefix}/{id}``."""
+    return Request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers))
+
+
+def build_create(prefix: str, create: AuthorizationCreate, headers: Mapping[str, str]) -> Request:
+    """``POST {prefix}`` with the new authorization; the password is set by a second call."""
+    body = _json_body(converter.unstructure(create))
+    return Request("POST", prefix, (), _with_json(headers), body)
+
+
+def build_update(
+    prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
+) -> Request:
+    """``PATCH {prefix}/{id}`` with only the fields to change."""
+    body = _json_body(converter.unstructure(update))
+    return Request("PATCH", f"{prefix}/{_id_segment(auth_id)}", (), _with_json(headers), body)
+
+
+def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Request:
+    """``DELETE {prefix}/{id}``."""
+    return Request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers))
+
+
+def build_set_password(
+    prefix: str, auth_id: str, password: str, headers: Mapping[str, str]
+) -> Request:
+    """``POST {prefix}/{id}/password``. The body holds the password: it never shows in a repr."""
+    path = f"{prefix}/{_id_segment(auth_id)}/password"
+    return Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
+
+
+def build_find_org(name: str, headers: Mapping[str, str]) -> Request:
+    """``GET /api/v2/orgs?org=<name>``: resolve an org name to its ID."""
+    return Request("GET", "/api/v2/orgs", (("org", name),), dict(headers))
+
+
+def _raise_for_status(request: Request, response: RawResponse) -> None:
+    if not 200 <= response.status < 300:
+        raise error_from_response(
+            status=response.status,
+            headers=response.headers,
+            body=response.body,
+            method=request.method,
+            path=request.path,
+            reason=response.reason,
+        )
+
+
+def _decode_error(request: Request, response: RawResponse, problem: str) -> ResponseDecodeError:
+    return ResponseDecodeError(
+        problem, method=request.method, path=request.path, status=response.status
+    )
+
+
+def _json_document(request: Request, response: RawResponse) -> Any:
+    _raise_for_status(request, response)
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        content_type = response.headers.get("Content-Type", "no content type")
+        hint = ""
+        if "html" in content_type.lower():
+            # A real server answers unknown non-API paths with its web UI.
+            hint = " (an HTML page usually means the URL or prefix points at the web UI)"
+        problem = f"expected a JSON body, got {len(response.body)} bytes of {content_type}{hint}"
+        raise _decode_error(request, response, problem) from None
+
+
+def _structure(request: Request, response: RawResponse, kind: type[_T]) -> _T:
+    document = _json_document(request, response)
+    if not isinstance(document, dict):
+        problem = f"expected a JSON object, got {type(document).__name__}"
+        raise _decode_error(request, response, problem)
+    try:
+        return converter.structure(document, kind)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        problem = f"the body is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
+        raise _decode_error(request, response, problem) from exc
+
+
+def parse_authorization(request: Request, response: RawResponse) -> LegacyAuthorization:
+    """Parse the single-authorization body of create, get and update."""
+    return _structure(request, response, LegacyAuthorization)
+
+
+def parse_authorization_list(request: Request, response: RawResponse) -> AuthorizationList:
+    """Parse the list body."""
+    return _structure(request, response, AuthorizationList)
+
+
+def parse_no_content(request: Request, response: RawResponse) -> None:
+    """Check the 204 of delete and set-password; any body is ignored."""
+    _raise_for_status(request, response)
+
+
+def parse_org_id(request: Request, response: RawResponse) -> str | None:
+    """The ID of the first org in a ``/api/v2/orgs`` answer, or None if it lists none."""
+    document = _json_document(request, response)
+    orgs = document.get("orgs") if isinstance(document, dict) else None
+    if not isinstance(orgs, list):
+        raise _decode_error(request, response, "expected an object with an 'orgs' list")
+    if not orgs:
+        return None
+    first = orgs[0]
+    org_id = first.get("id") if isinstance(first, dict) else None
+    if not isinstance(org_id, str):
+        raise _decode_error(request, response, "an org in the 'orgs' list has no string 'id'")
+    return org_id

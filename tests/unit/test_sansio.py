@@ -1,0 +1,189 @@
+"""Request builders and response parsers, called without an event loop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from aioinflux_legacyauth import (
+    AuthStatus,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    Permission,
+    ResponseDecodeError,
+    UnauthorizedError,
+)
+from aioinflux_legacyauth import _sansio as sansio
+from aioinflux_legacyauth._models import AuthorizationCreate, AuthorizationUpdate
+
+PREFIX = sansio.DEFAULT_PREFIX
+AUTH_ID = "0d9c3a1e5b2f4000"
+ORG_ID = "4e7a6b1c2d3f5a6b"
+HEADERS = {"Authorization": "Token s3cret-operator-token", "Accept": "application/json"}
+JSON_TYPE = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def response(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> sansio.RawResponse:
+    """A RawResponse as the transport would hand it over."""
+    return sansio.RawResponse(status, headers or JSON_TYPE, body)
+
+
+def test_list_request_uses_server_keys() -> None:
+    """Filters become the query keys the server reads, in the order given."""
+    request = sansio.build_list(
+        PREFIX, {"auth_id": AUTH_ID, "username": "u", "org_id": ORG_ID}, HEADERS
+    )
+    assert (request.method, request.path) == ("GET", PREFIX)
+    assert request.params == (("id", AUTH_ID), ("token", "u"), ("orgID", ORG_ID))
+    assert request.body is None
+
+
+def test_list_request_refuses_unknown_filter() -> None:
+    """A filter the API does not have is a ValueError listing the known ones."""
+    with pytest.raises(ValueError, match="unknown list filter 'authID'"):
+        sansio.build_list(PREFIX, {"authID": AUTH_ID}, HEADERS)
+
+
+def test_create_request_body() -> None:
+    """Create sends wire names, no password, and a JSON content type."""
+    create = AuthorizationCreate(
+        username="grafana",
+        org_id=ORG_ID,
+        permissions=[Permission.read_bucket("8f1e2d3c4b5a6978", ORG_ID)],
+    )
+    request = sansio.build_create(PREFIX, create, HEADERS)
+    assert (request.method, request.path) == ("POST", PREFIX)
+    assert request.headers["Content-Type"].startswith("application/json")
+    assert request.body is not None
+    body = json.loads(request.body)
+    assert body["token"] == "grafana"
+    assert body["orgID"] == ORG_ID
+    assert "password" not in body
+    assert "userID" not in body
+
+
+def test_update_request_body() -> None:
+    """PATCH carries only the fields to change."""
+    request = sansio.build_update(
+        PREFIX, AUTH_ID, AuthorizationUpdate(description="rotated"), HEADERS
+    )
+    assert (request.method, request.path) == ("PATCH", f"{PREFIX}/{AUTH_ID}")
+    assert request.body is not None
+    assert json.loads(request.body) == {"description": "rotated"}
+
+
+def test_set_password_request_hides_body_in_repr() -> None:
+    """The password is in the body, and neither it nor the token shows in the repr."""
+    request = sansio.build_set_password(PREFIX, AUTH_ID, "hunter2-but-longer", HEADERS)
+    assert request.path == f"{PREFIX}/{AUTH_ID}/password"
+    assert request.body is not None
+    assert json.loads(request.body) == {"password": "hunter2-but-longer"}
+    shown = repr(request)
+    assert "hunter2" not in shown
+    assert "s3cret" not in shown
+    assert "[secure]" in shown
+
+
+@pytest.mark.parametrize("bad", ["", "   "])
+def test_empty_ids_refused(bad: str) -> None:
+    """An empty ID would hit the collection route; it is refused."""
+    with pytest.raises(ValueError, match="auth_id must be a non-empty string"):
+        sansio.build_delete(PREFIX, bad, HEADERS)
+
+
+def test_parse_authorization(auth_body: Callable[..., bytes]) -> None:
+    """A tab-indented server body parses into the model with Python names."""
+    auth = sansio.parse_authorization(
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, auth_body())
+    )
+    assert auth.id == AUTH_ID
+    assert auth.username == "telegraf"
+    assert auth.org_id == ORG_ID
+    assert auth.org == "my-org"
+    assert auth.user == "admin"
+    assert auth.links is not None
+    assert auth.links.self_ == f"{PREFIX}/{AUTH_ID}"
+    assert auth.created_at.microsecond == 789012
+
+
+def test_parse_list(
+    list_body: Callable[..., bytes], auth_doc: Callable[..., dict[str, Any]]
+) -> None:
+    """The list body parses; an empty list is an empty tuple."""
+    request = sansio.build_list(PREFIX, {}, HEADERS)
+    parsed = sansio.parse_authorization_list(
+        request, response(200, list_body(auth_doc(), auth_doc(id="0d9c3a1e5b2f4001")))
+    )
+    assert [auth.id for auth in parsed.authorizations] == [AUTH_ID, "0d9c3a1e5b2f4001"]
+    assert sansio.parse_authorization_list(request, response(200, list_body())).authorizations == ()
+
+
+def test_parse_tolerates_newer_server(auth_body: Callable[..., bytes]) -> None:
+    """Unknown keys, statuses and resource types from a newer server still parse."""
+    body = auth_body(status="suspended", extraField={"x": 1})
+    document = json.loads(body)
+    document["permissions"][0]["resource"]["type"] = "widgets"
+    auth = sansio.parse_authorization(
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, json.dumps(document).encode())
+    )
+    assert auth.status == "suspended"
+    assert not auth.status.is_known
+    assert auth.status != AuthStatus.ACTIVE
+    assert auth.permissions[0].resource.type == "widgets"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (404, {"code": "not found", "message": "authorization not found"}, NotFoundError),
+        (422, {"code": "conflict", "message": "token already exists"}, ConflictError),
+        (401, {"code": "unauthorized", "message": "unauthorized access"}, UnauthorizedError),
+        (500, {"code": "internal error", "message": "EOF"}, InternalServerError),
+    ],
+)
+def test_parse_errors(status: int, body: dict[str, str], error: type[Exception]) -> None:
+    """Error responses raise the class their code names, carrying status, code and message."""
+    request = sansio.build_get(PREFIX, AUTH_ID, HEADERS)
+    raw = response(
+        status, json.dumps(body, indent="\t").encode(), {"X-Platform-Error-Code": body["code"]}
+    )
+    with pytest.raises(error) as caught:
+        sansio.parse_authorization(request, raw)
+    assert caught.value.status == status  # type: ignore[attr-defined]
+    assert caught.value.code == body["code"]  # type: ignore[attr-defined]
+    assert caught.value.message == body["message"]  # type: ignore[attr-defined]
+    assert caught.value.path == f"{PREFIX}/{AUTH_ID}"  # type: ignore[attr-defined]
+
+
+def test_parse_no_content() -> None:
+    """A 204 is accepted; an error status raises."""
+    request = sansio.build_delete(PREFIX, AUTH_ID, HEADERS)
+    assert sansio.parse_no_content(request, response(204)) is None
+    with pytest.raises(NotFoundError):
+        sansio.parse_no_content(
+            request, response(404, b'{"code":"not found","message":"authorization not found"}')
+        )
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b'"text"'])
+def test_parse_non_object(body: bytes) -> None:
+    """JSON that is not an object is a ResponseDecodeError."""
+    with pytest.raises(ResponseDecodeError, match="expected a JSON object"):
+        sansio.parse_authorization(sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, body))
+
+
+def test_parse_org_id() -> None:
+    """The org lookup returns the first org's ID, or None when there is none."""
+    request = sansio.build_find_org("my-org", HEADERS)
+    assert request.params == (("org", "my-org"),)
+    found = response(200, json.dumps({"orgs": [{"id": ORG_ID, "name": "my-org"}]}).encode())
+    assert sansio.parse_org_id(request, found) == ORG_ID
+    assert sansio.parse_org_id(request, response(200, b'{"orgs": []}')) is None
+    with pytest.raises(ResponseDecodeError):
+        sansio.parse_org_id(request, response(200, b'{"orgs": [{}]}'))
