@@ -1,0 +1,392 @@
+"""The retry engine: which failures to retry, how long to wait, and when to stop.
+
+Every call the client makes goes through :func:`call_with_retries`. The defaults and their
+sources are in ``reference/reliability-perf.md`` (sections 1 and 6):
+
+* capped exponential backoff with *full* jitter (AWS, Google ``api_core``), with a larger
+  base for throttling (429/503) than for transient failures (AWS "2026 retries");
+* ``Retry-After`` honoured up to :attr:`RetryPolicy.max_retry_after`; a longer wait ends
+  retrying, because a batch job should not stall for minutes on one item;
+* a client-wide :class:`RetryBudget` (botocore's retry quota), so a dead server stops
+  being retried after about a hundred failed retries instead of being hammered;
+* only what is safe is retried (:class:`RetrySafety`): a request that may already have been
+  applied is resent only when resending it cannot do harm.
+
+Which failures may have been applied (recorded as :attr:`AttemptLog.ambiguous`):
+
+* a :class:`TransportError` with ``maybe_sent=True`` (the request may have been written
+  before the connection failed or the timeout fired);
+* 408 and 499 (InfluxDB's own "deadline passed" and "request cancelled": the handler may
+  have committed before the context ended), 502 and 504 (a gateway lost the upstream
+  after forwarding the request);
+* an attempt cancelled while in flight (``asyncio.CancelledError``): the server may still
+  apply it, as measured in section 2.3.
+
+429 and 503 mean a limiter or an unavailable server refused the request, and InfluxDB's
+500 comes from a failed service call whose write transaction was rolled back, so none of
+those are ambiguous. A 4xx answer is definite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from ._errors import APIError, LegacyAuthError, RequestTimeoutError, TransportError
+
+__all__ = [
+    "AttemptLog",
+    "RetryBudget",
+    "RetryPolicy",
+    "RetrySafety",
+    "call_with_retries",
+]
+
+T = TypeVar("T")
+
+logger: Final = logging.getLogger("aioinflux_legacyauth")
+
+#: Statuses answered after the server (or whatever the gateway forwarded to) may have applied
+#: the request: InfluxDB's 408/499 and a gateway's 502/504.
+AMBIGUOUS_STATUSES: Final = frozenset({408, 499, 502, 504})
+#: Statuses that mean "slow down": they back off from the larger throttle base.
+THROTTLE_STATUSES: Final = frozenset({429, 503})
+
+# 2.0 ** 1024 overflows; any exponent this large is far past every sane cap anyway.
+_MAX_EXPONENT: Final = 1000
+
+
+class RetrySafety(enum.Enum):
+    """How safe it is to send a request again after a failure."""
+
+    #: GET, PATCH (absolute assignment), DELETE, set-password with the same password:
+    #: a replay leaves the same state, so retry after any transient failure.
+    IDEMPOTENT = "idempotent"
+    #: Create (POST): a replay could act twice, so retry only failures where the request
+    #: cannot have reached the server (``TransportError`` with ``maybe_sent=False``);
+    #: never after a response, nor after an ambiguous failure.
+    UNSENT_ONLY = "unsent_only"
+
+
+def _at_least(minimum: float) -> Callable[[object, attrs.Attribute[Any], float], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+        # NaN compares false with everything, so test for it explicitly.
+        if math.isnan(value) or value < minimum:
+            msg = f"{attribute.name} must be at least {minimum}, got {value!r}"
+            raise ValueError(msg)
+
+    return check
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a call is retried. Immutable; the client takes one, and each call may override it.
+
+    ``max_attempts`` counts the first attempt (4 = 1 + 3 retries). ``instant=True`` computes
+    the delays but never sleeps, for tests.
+    """
+
+    max_attempts: int = attrs.field(default=4, validator=_at_least(1))
+    #: Backoff base for transient failures (connection errors, 5xx), in seconds.
+    base_delay: float = attrs.field(default=0.1, validator=_at_least(0.0))
+    #: Backoff base for throttling (429, 503), in seconds.
+    throttle_base_delay: float = attrs.field(default=1.0, validator=_at_least(0.0))
+    #: Cap on one backoff delay, in seconds.
+    max_delay: float = attrs.field(default=20.0, validator=_at_least(0.0))
+    #: Longest ``Retry-After`` honoured, in seconds; a longer one ends retrying.
+    max_retry_after: float = attrs.field(default=60.0, validator=_at_least(0.0))
+    #: Tokens in the client-wide :class:`RetryBudget`.
+    budget_capacity: int = attrs.field(default=500, validator=_at_least(0))
+    #: Tokens one retry takes from the budget.
+    retry_cost: int = attrs.field(default=5, validator=_at_least(0))
+    #: Tokens one retry after a timeout takes (a timeout suggests an overloaded server).
+    timeout_retry_cost: int = attrs.field(default=10, validator=_at_least(0))
+    instant: bool = False
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        """A policy that makes exactly one attempt."""
+        return cls(max_attempts=1)
+
+    def with_instant(self, instant: bool = True) -> RetryPolicy:
+        """This policy with backoff made instant (or real again, with ``False``)."""
+        return attrs.evolve(self, instant=instant)
+
+    def with_max_attempts(self, max_attempts: int) -> RetryPolicy:
+        """This policy with another attempt limit."""
+        return attrs.evolve(self, max_attempts=max_attempts)
+
+    def backoff(self, retry_number: int, *, throttled: bool, rand: Callable[[], float]) -> float:
+        """Full-jitter delay before retry ``retry_number`` (1 for the first retry).
+
+        ``rand() * min(max_delay, base * 2 ** (retry_number - 1))``, where ``base`` is
+        ``throttle_base_delay`` when ``throttled`` and ``base_delay`` otherwise.
+        """
+        if retry_number < 1:
+            msg = f"retry_number starts at 1, got {retry_number}"
+            raise ValueError(msg)
+        base = self.throttle_base_delay if throttled else self.base_delay
+        exponent = min(retry_number - 1, _MAX_EXPONENT)
+        ceiling = min(self.max_delay, base * 2.0**exponent)
+        return rand() * ceiling
+
+
+class RetryBudget:
+    """Client-wide token bucket shared by every call of one client.
+
+    Not thread-safe: it belongs to one client on one event loop. This is botocore's retry
+    quota: each retry takes ``retry_cost`` tokens (``timeout_retry_cost`` after a timeout);
+    a success without retry gives one back, a success after a retry gives back what that
+    retry took. When a retry cannot be paid for, the call stops retrying, so
+    a server that only fails sees retries stop after ``capacity / retry_cost`` of them.
+    """
+
+    def __init__(self, capacity: int, *, retry_cost: int, timeout_retry_cost: int) -> None:
+        for name, value in (
+            ("capacity", capacity),
+            ("retry_cost", retry_cost),
+            ("timeout_retry_cost", timeout_retry_cost),
+        ):
+            if value < 0:
+                msg = f"{name} must not be negative, got {value}"
+                raise ValueError(msg)
+        self._capacity = capacity
+        self._available = capacity
+        self._retry_cost = retry_cost
+        self._timeout_retry_cost = timeout_retry_cost
+
+    def __repr__(self) -> str:
+        return f"RetryBudget(available={self._available}, capacity={self._capacity})"
+
+    @property
+    def available(self) -> int:
+        """Tokens left."""
+        return self._available
+
+    @property
+    def capacity(self) -> int:
+        """Tokens when full."""
+        return self._capacity
+
+    def cost(self, *, timeout: bool) -> int:
+        """Tokens one retry takes."""
+        return self._timeout_retry_cost if timeout else self._retry_cost
+
+    def try_acquire(self, *, timeout: bool) -> bool:
+        """Take the cost of one retry; False (taking nothing) if not enough is left."""
+        cost = self.cost(timeout=timeout)
+        if cost > self._available:
+            return False
+        self._available -= cost
+        return True
+
+    def release(self, *, timeout: bool) -> None:
+        """Give back an acquired retry that never ran (the call was cancelled while waiting)."""
+        self._refill(self.cost(timeout=timeout))
+
+    def record_success(self, *, retried: bool, timeout: bool) -> None:
+        """Refill after a success: 1 without retry, else the cost of the last retry."""
+        self._refill(self.cost(timeout=timeout) if retried else 1)
+
+    def _refill(self, amount: int) -> None:
+        self._available = min(self._capacity, self._available + amount)
+
+
+@attrs.define
+class AttemptLog:
+    """What happened across the attempts of one call, for bulk reports.
+
+    Filled in while the call runs, so it is also complete when the call raises. A log
+    passed to several calls adds them up.
+    """
+
+    attempts: int = 0
+    #: Some attempt may have reached the server without us seeing the answer.
+    ambiguous: bool = False
+    #: The last library error an attempt raised (kept after a later success).
+    last_error: LegacyAuthError | None = None
+    #: Monotonic seconds spent in the call, waits included.
+    elapsed: float = 0.0
+    #: Every backoff delay computed, in seconds, also when ``instant`` skipped the wait.
+    delays: list[float] = attrs.Factory(list)
+
+
+@attrs.frozen
+class _Verdict:
+    """The classification of one failed attempt."""
+
+    retry: bool  # whether sending it again is allowed for this safety
+    ambiguous: bool  # the request may have been applied
+    timeout: bool  # costs a timeout retry
+    throttled: bool  # backs off from the throttle base
+    refused_reason: str | None = None  # why a transient failure was not retried
+
+
+def _classify(error: TransportError | APIError, safety: RetrySafety) -> _Verdict:
+    if isinstance(error, TransportError):
+        retry = safety is RetrySafety.IDEMPOTENT or not error.maybe_sent
+        return _Verdict(
+            retry=retry,
+            ambiguous=error.maybe_sent,
+            timeout=isinstance(error, RequestTimeoutError),
+            throttled=False,
+            refused_reason=None
+            if retry
+            else "not retried: the request may have reached the server and is not idempotent",
+        )
+    transient = error.retryable
+    retry = transient and safety is RetrySafety.IDEMPOTENT
+    return _Verdict(
+        retry=retry,
+        ambiguous=error.status in AMBIGUOUS_STATUSES,
+        timeout=False,
+        throttled=error.status in THROTTLE_STATUSES,
+        refused_reason="not retried: the server answered and the request is not idempotent"
+        if transient and not retry
+        else None,
+    )
+
+
+async def call_with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    policy: RetryPolicy,
+    budget: RetryBudget | None,
+    safety: RetrySafety,
+    log: AttemptLog | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    rand: Callable[[], float] = random.random,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Await ``attempt()`` until it succeeds or retrying must stop; return its result.
+
+    Failures that stop the call re-raise the attempt's own exception object, with a note
+    (``add_note``) saying why retrying stopped. Exceptions other than
+    :class:`TransportError` and :class:`APIError` (cancellation, decoding errors, bugs)
+    propagate at once, untouched.
+    """
+    log = AttemptLog() if log is None else log
+    started = clock()
+    elapsed_before = log.elapsed
+    try:
+        return await _run(
+            attempt, policy=policy, budget=budget, safety=safety, log=log, sleep=sleep, rand=rand
+        )
+    finally:
+        log.elapsed = elapsed_before + (clock() - started)
+
+
+async def _run(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    policy: RetryPolicy,
+    budget: RetryBudget | None,
+    safety: RetrySafety,
+    log: AttemptLog,
+    sleep: Callable[[float], Awaitable[None]],
+    rand: Callable[[], float],
+) -> T:
+    number = 0  # attempts made by this call
+    last_retry_timeout = False  # which cost the last paid retry took, for the refund
+    while True:
+        number += 1
+        log.attempts += 1
+        try:
+            result = await attempt()
+        except (TransportError, APIError) as exc:
+            error: TransportError | APIError = exc
+        except LegacyAuthError as exc:
+            # A 2xx whose body did not decode, a closed client...: retrying cannot help.
+            log.last_error = exc
+            raise
+        except asyncio.CancelledError:
+            # Cancelled in flight: the server may still apply the request (section 2.3).
+            log.ambiguous = True
+            raise
+        else:
+            if budget is not None:
+                budget.record_success(retried=number > 1, timeout=last_retry_timeout)
+            return result
+
+        # Decided outside the except block, so a later failure does not chain onto this one.
+        log.last_error = error
+        verdict = _classify(error, safety)
+        log.ambiguous = log.ambiguous or verdict.ambiguous
+        delay = _plan_retry(error, verdict, number=number, policy=policy, budget=budget, rand=rand)
+        if delay is None:
+            raise error
+        last_retry_timeout = verdict.timeout
+        log.delays.append(delay)
+        logger.debug(
+            "retrying %s %s after %s (attempt %d of %d failed) in %.3f s",
+            error.method,
+            error.path,
+            type(error).__name__,
+            number,
+            policy.max_attempts,
+            delay,
+        )
+        if policy.instant:
+            continue
+        try:
+            await sleep(delay)
+        except asyncio.CancelledError:
+            # The paid-for retry never ran: give its tokens back to the other calls.
+            if budget is not None:
+                budget.release(timeout=last_retry_timeout)
+            raise
+
+
+def _plan_retry(
+    error: TransportError | APIError,
+    verdict: _Verdict,
+    *,
+    number: int,
+    policy: RetryPolicy,
+    budget: RetryBudget | None,
+    rand: Callable[[], float],
+) -> float | None:
+    """The wait before retrying after attempt ``number`` (paid from the budget), or None.
+
+    None means stop; a note on ``error`` then says why, unless it is plainly final (a
+    first-attempt 404, say).
+    """
+    if not verdict.retry:
+        if verdict.refused_reason is not None:
+            error.add_note(verdict.refused_reason)
+        if number > 1:
+            error.add_note(f"retry: stopped after {number} attempts")
+        return None
+    if number >= policy.max_attempts:
+        error.add_note(f"retry: gave up after {number} attempt(s) (max_attempts)")
+        return None
+
+    delay = policy.backoff(number, throttled=verdict.throttled, rand=rand)
+    retry_after = error.retry_after if isinstance(error, APIError) else None
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            error.add_note(
+                f"retry: the server asked to wait {retry_after:g} s, longer than "
+                f"max_retry_after={policy.max_retry_after:g} s; stopped after "
+                f"{number} attempt(s)"
+            )
+            return None
+        delay = max(delay, retry_after)
+
+    # Paid last, so a call that stops for another reason takes nothing from the others.
+    if budget is not None and not budget.try_acquire(timeout=verdict.timeout):
+        error.add_note(
+            f"retry budget exhausted: {budget.available} of {budget.capacity} tokens left, "
+            f"a retry costs {budget.cost(timeout=verdict.timeout)}; stopped after "
+            f"{number} attempt(s)"
+        )
+        return None
+    return delay
