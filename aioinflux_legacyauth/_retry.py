@@ -76,11 +76,14 @@ class RetrySafety(enum.Enum):
     UNSENT_ONLY = "unsent_only"
 
 
-def _at_least(minimum: float) -> Callable[[object, attrs.Attribute[Any], float], None]:
+def _at_least(
+    minimum: float, *, finite: bool = False
+) -> Callable[[object, attrs.Attribute[Any], float], None]:
     def check(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
         # NaN compares false with everything, so test for it explicitly.
-        if math.isnan(value) or value < minimum:
-            msg = f"{attribute.name} must be at least {minimum}, got {value!r}"
+        if math.isnan(value) or value < minimum or (finite and math.isinf(value)):
+            kind = "a finite number " if finite else ""
+            msg = f"{attribute.name} must be {kind}at least {minimum}, got {value!r}"
             raise ValueError(msg)
 
     return check
@@ -96,12 +99,13 @@ class RetryPolicy:
 
     max_attempts: int = attrs.field(default=4, validator=_at_least(1))
     #: Backoff base for transient failures (connection errors, 5xx), in seconds.
-    base_delay: float = attrs.field(default=0.1, validator=_at_least(0.0))
+    base_delay: float = attrs.field(default=0.1, validator=_at_least(0.0, finite=True))
     #: Backoff base for throttling (429, 503), in seconds.
-    throttle_base_delay: float = attrs.field(default=1.0, validator=_at_least(0.0))
-    #: Cap on one backoff delay, in seconds.
+    throttle_base_delay: float = attrs.field(default=1.0, validator=_at_least(0.0, finite=True))
+    #: Cap on one backoff delay, in seconds (``math.inf``: no cap).
     max_delay: float = attrs.field(default=20.0, validator=_at_least(0.0))
     #: Longest ``Retry-After`` honoured, in seconds; a longer one ends retrying.
+    #: ``math.inf`` honours any; ``0`` stops at every ``Retry-After`` but ``0``.
     max_retry_after: float = attrs.field(default=60.0, validator=_at_least(0.0))
     #: Tokens in the client-wide :class:`RetryBudget`.
     budget_capacity: int = attrs.field(default=500, validator=_at_least(0))

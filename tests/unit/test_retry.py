@@ -189,6 +189,7 @@ def test_backoff_rejects_retry_number_zero() -> None:
         {"max_attempts": 0},
         {"base_delay": -0.1},
         {"throttle_base_delay": math.nan},
+        {"base_delay": math.inf},
         {"max_delay": -1.0},
         {"max_retry_after": -1.0},
         {"budget_capacity": -1},
@@ -288,6 +289,19 @@ async def test_retry_after_above_the_cap_stops(status: int) -> None:
     assert time.sleeps == []
     assert budget.available == 500  # stopping costs the other calls nothing
     assert any("max_retry_after=60" in note for note in notes(error))
+
+
+async def test_infinite_retry_after_stops() -> None:
+    """A Retry-After of infinity (float() accepts 'inf') stops instead of waiting forever."""
+    error = APIError(
+        status=503, code=None, message="m", method="GET", path="/p", retry_after=math.inf
+    )
+    attempt = Script(error, "ok")
+    time = FakeTime()
+    with pytest.raises(APIError) as info:
+        await run(attempt, time=time)
+    assert info.value is error
+    assert (attempt.calls, time.sleeps) == (1, [])
 
 
 async def test_instant_policy_never_sleeps() -> None:
