@@ -79,6 +79,27 @@ def format_timestamp(value: datetime) -> str:
     return f"{text}{sign}{hours:02d}:{minutes:02d}"
 
 
+def _structure_str(value: object, _: object) -> str:
+    # cattrs' default would call str() on anything: null would become the username "None".
+    if not isinstance(value, str):
+        msg = f"expected a string, got {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _structure_items(
+    conv: cattrs.Converter, item_type: type[Any]
+) -> Callable[[object, object], tuple[Any, ...]]:
+    def structure(value: object, _: object) -> tuple[Any, ...]:
+        # A JSON object would otherwise be read as the list of its keys.
+        if not isinstance(value, list):
+            msg = f"expected a list of {item_type.__name__}, got {type(value).__name__}"
+            raise TypeError(msg)
+        return tuple(conv.structure(item, item_type) for item in value)
+
+    return structure
+
+
 def _omit_none(fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
     def unstructure(obj: Any) -> dict[str, Any]:
         return {key: value for key, value in fn(obj).items() if value is not None}
@@ -91,6 +112,14 @@ def _make_converter() -> cattrs.Converter:
     # jobs; a failure still surfaces as ResponseDecodeError naming the bad key.
     conv = cattrs.Converter(detailed_validation=False, prefer_attrib_converters=False)
 
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook_func(
+        lambda type_: type_ == tuple[Permission, ...], _structure_items(conv, Permission)
+    )
+    conv.register_structure_hook_func(
+        lambda type_: type_ == tuple[LegacyAuthorization, ...],
+        _structure_items(conv, LegacyAuthorization),
+    )
     conv.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
     conv.register_unstructure_hook(datetime, format_timestamp)
     for enum_type in (AuthStatus, Action, ResourceType):

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import email.utils
 import json
-import math
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC
@@ -60,6 +60,9 @@ __all__ = [
     "error_from_response",
     "parse_retry_after",
 ]
+
+#: RFC 9110 delta-seconds (digits; a decimal fraction tolerated). Not float(): it takes "inf".
+_DELTA_SECONDS: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 #: How much of an unexpected body an error message keeps.
 BODY_EXCERPT_CHARS: Final = 200
@@ -281,20 +284,16 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     value = value.strip()
     if not value:
         return None
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
     try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        current = time.time() if now is None else now
-        return max(0.0, when.timestamp() - current)
-    if math.isnan(seconds) or seconds < 0:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
-    return seconds
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
 
 
 def _excerpt(body: bytes) -> str:

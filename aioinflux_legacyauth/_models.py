@@ -43,13 +43,14 @@ class _OpenStrEnum(enum.StrEnum):
             return None
         member = str.__new__(cls, value)
         member._value_ = value
-        member._name_ = value.upper().replace(" ", "_")
+        # Named after the exact value, so "Active" can never pass for ACTIVE in a repr.
+        member._name_ = value
         return member
 
     @property
     def is_known(self) -> bool:
         """Whether this value is one this version of the library defines."""
-        return self._name_ in type(self).__members__
+        return self._value_ in type(self)._value2member_map_
 
 
 class AuthStatus(_OpenStrEnum):

@@ -28,6 +28,11 @@ class PasswordPolicy:
     min_bytes: int = attrs.field(default=8, validator=_positive)
     max_bytes: int | None = attrs.field(default=72, validator=_positive)
 
+    def __attrs_post_init__(self) -> None:
+        if self.max_bytes is not None and self.min_bytes > self.max_bytes:
+            msg = f"min_bytes ({self.min_bytes}) must not exceed max_bytes ({self.max_bytes})"
+            raise ValueError(msg)
+
     def check(self, password: str) -> None:
         """Raise :class:`PasswordPolicyError` if the server would refuse ``password``.
 

@@ -8,11 +8,13 @@ ever rejects a request over it or echoes anything back.
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Final, Self
 
 import attrs
@@ -21,7 +23,10 @@ __all__ = [
     "TRACE_HEADER",
     "TraceSpan",
     "TraceSpanLike",
+    "child_span",
     "current_trace_span",
+    "fan_out_parent",
+    "resolve_trace_span",
     "trace_header_value",
     "use_trace_span",
 ]
@@ -54,7 +59,8 @@ def _frozen_baggage(value: Mapping[str, str] | None) -> Mapping[str, str]:
         if not isinstance(key, str) or not isinstance(item, str):
             msg = "TraceSpan baggage must map strings to strings"
             raise TypeError(msg)
-    return dict(value or {})
+    # Read-only: spans are shared between tasks, and the header must not change under them.
+    return MappingProxyType(dict(value or {}))
 
 
 @attrs.frozen(slots=True)
@@ -99,13 +105,24 @@ class TraceSpan:
             msg = "a Zap-Trace-Span value needs string trace_id and span_id fields"
             raise ValueError(msg)
         baggage = document.get("baggage")
-        return cls(trace_id, span_id, baggage if isinstance(baggage, dict) else None)
+        try:
+            return cls(trace_id, span_id, baggage if isinstance(baggage, dict) else None)
+        except TypeError as exc:
+            msg = f"a Zap-Trace-Span value has unusable baggage: {exc}"
+            raise ValueError(msg) from exc
 
 
 #: What callers may pass as ``trace_span=``: a span, or a header value sent verbatim.
 TraceSpanLike = TraceSpan | str
 
-_current: ContextVar[TraceSpanLike | None] = ContextVar(
+
+class _Off(enum.Enum):
+    """Stored by ``use_trace_span(None)``: tracing is off, even over a client default."""
+
+    OFF = "off"
+
+
+_current: ContextVar[TraceSpanLike | _Off | None] = ContextVar(
     "aioinflux_legacyauth_trace_span", default=None
 )
 
@@ -125,7 +142,8 @@ def _checked(span: object) -> TraceSpanLike | None:
 
 def current_trace_span() -> TraceSpanLike | None:
     """The span set by the innermost :func:`use_trace_span`, if any."""
-    return _current.get()
+    span = _current.get()
+    return None if span is _Off.OFF else span
 
 
 @contextlib.contextmanager
@@ -135,20 +153,66 @@ def use_trace_span(span: TraceSpanLike | None) -> Iterator[TraceSpanLike | None]
     Tasks copy the context when they are created, so tasks spawned inside the block carry
     the span too. ``None`` turns tracing off inside the block.
     """
-    token = _current.set(_checked(span))
+    checked = _checked(span)
+    token = _current.set(_Off.OFF if checked is None else checked)
     try:
         yield span
     finally:
         _current.reset(token)
 
 
-def trace_header_value(explicit: TraceSpanLike | None, default: TraceSpanLike | None) -> str | None:
-    """The header value for one request: the call's span, else the context's, else the default."""
+def _resolve(
+    explicit: TraceSpanLike | None, default: TraceSpanLike | None
+) -> TraceSpanLike | _Off | None:
     span = _checked(explicit)
-    if span is None:
-        span = _current.get()
-    if span is None:
-        span = default
+    if span is not None:
+        return span
+    scoped = _current.get()
+    return default if scoped is None else scoped
+
+
+def resolve_trace_span(
+    explicit: TraceSpanLike | None, default: TraceSpanLike | None
+) -> TraceSpanLike | None:
+    """The span for a call: the call's own, else the context's, else the client default.
+
+    ``use_trace_span(None)`` turns tracing off inside its block, default included.
+    """
+    span = _resolve(explicit, default)
+    return None if span is _Off.OFF else span
+
+
+def trace_header_value(explicit: TraceSpanLike | None, default: TraceSpanLike | None) -> str | None:
+    """The header value for one request (see :func:`resolve_trace_span`)."""
+    span = resolve_trace_span(explicit, default)
     if isinstance(span, TraceSpan):
         return span.to_header()
     return span
+
+
+def fan_out_parent(
+    explicit: TraceSpanLike | None, default: TraceSpanLike | None
+) -> TraceSpanLike | None:
+    """The parent span of a bulk call, whose items each get a child of it.
+
+    A header string in the server's JSON form is parsed so its items can be children; any
+    other string is sent verbatim with every item. With no span anywhere, the call starts
+    a new trace, so the server's trace log still ties the job's requests together; inside
+    ``use_trace_span(None)`` it sends none.
+    """
+    span = _resolve(explicit, default)
+    if span is _Off.OFF:
+        return None
+    if span is None:
+        return TraceSpan.new()
+    if isinstance(span, str):
+        try:
+            return TraceSpan.from_header(span)
+        except (TypeError, ValueError):
+            return span
+    return span
+
+
+def child_span(parent: TraceSpanLike | None) -> TraceSpanLike | None:
+    """A child of ``parent`` for one request of a fan-out; a verbatim string stays as it is."""
+    return parent.child() if isinstance(parent, TraceSpan) else parent
