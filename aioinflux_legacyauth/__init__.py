@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._bulk import BulkError, BulkReport, ItemResult, Outcome
 from ._client import DEFAULT_TIMEOUT, LegacyAuthClient
 from ._errors import (
     APIError,
@@ -39,7 +40,9 @@ from ._models import (
 )
 from ._password import DEFAULT_PASSWORD_POLICY, LEGACY_PASSWORD_POLICY, PasswordPolicy
 from ._retry import RetryPolicy
+from ._sansio import RawResponse, Request
 from ._tracing import TraceSpan, current_trace_span, use_trace_span
+from ._transport import Transport
 
 try:
     __version__ = version("aioinflux-legacyauth")
@@ -55,20 +58,26 @@ __all__ = [
     "AuthStatus",
     "AuthorizationLinks",
     "AuthorizationList",
+    "BulkError",
+    "BulkReport",
     "ClientStateError",
     "ConflictError",
     "ForbiddenError",
     "InternalServerError",
     "InvalidError",
+    "ItemResult",
     "LegacyAuthClient",
     "LegacyAuthError",
     "LegacyAuthorization",
     "ListLinks",
     "MethodNotAllowedError",
     "NotFoundError",
+    "Outcome",
     "PasswordPolicy",
     "PasswordPolicyError",
     "Permission",
+    "RawResponse",
+    "Request",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "Resource",
@@ -78,6 +87,7 @@ __all__ = [
     "ServerNotImplementedError",
     "TooManyRequestsError",
     "TraceSpan",
+    "Transport",
     "TransportError",
     "UnauthorizedError",
     "UnavailableError",

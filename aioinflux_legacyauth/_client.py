@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 
+from . import _bulk
 from . import _sansio as sansio
 from ._config import read_env
 from ._errors import ClientStateError, LegacyAuthError, NotFoundError
@@ -23,8 +24,8 @@ from ._models import (
 )
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from ._retry import AttemptLog, RetryBudget, RetryPolicy, RetrySafety, call_with_retries
-from ._tracing import TraceSpanLike, trace_header_value
-from ._transport import AiohttpTransport, base_url
+from ._tracing import TraceSpanLike, fan_out_parent, trace_header_value
+from ._transport import AiohttpTransport, Transport, base_url
 
 __all__ = ["DEFAULT_TIMEOUT", "LegacyAuthClient"]
 
@@ -63,7 +64,9 @@ class LegacyAuthClient:
 
     Use it as ``async with LegacyAuthClient(url, token=...) as client:`` (or ``await
     client.open()`` and ``await client.close()``). The constructor does no I/O. A session
-    passed as ``session=`` is borrowed: the client never closes it.
+    passed as ``session=`` is borrowed: the client never closes it. ``transport=`` replaces
+    the HTTP layer entirely (any object with the :class:`Transport` ``send`` method), for
+    tests that should not open sockets.
     """
 
     def __init__(
@@ -81,6 +84,7 @@ class LegacyAuthClient:
         password_policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
         org_id: str | None = None,
         org: str | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self._url = base_url(url)
         self._token = _check_text("token", token)
@@ -101,7 +105,11 @@ class LegacyAuthClient:
         self.org_id = org_id
         self.org = org
         self._base_headers = self._make_base_headers(extra_headers)
-        self._transport: AiohttpTransport | None = None
+        if transport is not None and session is not None:
+            msg = "pass session= or transport=, not both"
+            raise ValueError(msg)
+        self._custom_transport = transport
+        self._transport: Transport | None = None
         self._state = _State.UNOPENED
         if not verify_ssl:
             logger.warning("TLS certificate verification is turned off for %s", self._url)
@@ -165,13 +173,16 @@ class LegacyAuthClient:
         if self._state is _State.CLOSED:
             msg = "this LegacyAuthClient was closed and cannot be reopened; create a new one"
             raise ClientStateError(msg)
-        if self._session is None:
-            connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
-            self._session = aiohttp.ClientSession(connector=connector)
-        elif self._session.closed:
-            msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
-            raise ClientStateError(msg)
-        self._transport = AiohttpTransport(self._session, self._url)
+        if self._custom_transport is not None:
+            self._transport = self._custom_transport
+        else:
+            if self._session is None:
+                connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
+                self._session = aiohttp.ClientSession(connector=connector)
+            elif self._session.closed:
+                msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
+                raise ClientStateError(msg)
+            self._transport = AiohttpTransport(self._session, self._url)
         self._state = _State.OPEN
 
     async def close(self) -> None:
@@ -210,7 +221,7 @@ class LegacyAuthClient:
             return self._base_headers
         return {**self._base_headers, "Zap-Trace-Span": value}
 
-    def _live_transport(self) -> AiohttpTransport:
+    def _live_transport(self) -> Transport:
         if self._transport is None:
             if self._state is _State.CLOSED:
                 msg = "this LegacyAuthClient is closed"
@@ -305,6 +316,17 @@ class LegacyAuthClient:
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Fetch one authorization; :class:`NotFoundError` if it does not exist."""
+        return await self._get(auth_id, trace_span=trace_span, timeout=timeout, retry=retry)
+
+    async def _get(
+        self,
+        auth_id: str,
+        *,
+        trace_span: TraceSpanLike | None,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None = None,
+    ) -> LegacyAuthorization:
         request = sansio.build_get(self._prefix, auth_id, self._headers(trace_span))
         return await self._call(
             request,
@@ -312,6 +334,7 @@ class LegacyAuthClient:
             safety=RetrySafety.IDEMPOTENT,
             timeout=timeout,
             retry=retry,
+            log=log,
         )
 
     async def create(
@@ -434,10 +457,21 @@ class LegacyAuthClient:
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Change the status and/or description; the server changes nothing else."""
-        if status is None and description is None:
-            msg = "update() needs status= or description="
-            raise ValueError(msg)
-        body = AuthorizationUpdate(status=status, description=description)
+        body = update_body(status, description)
+        return await self._update(
+            auth_id, body, trace_span=trace_span, timeout=timeout, retry=retry
+        )
+
+    async def _update(
+        self,
+        auth_id: str,
+        body: AuthorizationUpdate,
+        *,
+        trace_span: TraceSpanLike | None,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None = None,
+    ) -> LegacyAuthorization:
         request = sansio.build_update(self._prefix, auth_id, body, self._headers(trace_span))
         return await self._call(
             request,
@@ -445,6 +479,7 @@ class LegacyAuthClient:
             safety=RetrySafety.IDEMPOTENT,
             timeout=timeout,
             retry=retry,
+            log=log,
         )
 
     async def delete(
@@ -503,17 +538,153 @@ class LegacyAuthClient:
         Works on inactive authorizations too. The password never appears in a log line,
         a repr or an exception message.
         """
+        await self._set_password(
+            auth_id, password, trace_span=trace_span, timeout=timeout, retry=retry
+        )
+
+    async def _set_password(
+        self,
+        auth_id: str,
+        password: str,
+        *,
+        trace_span: TraceSpanLike | None,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None = None,
+    ) -> None:
         self._password_policy.check(password)
         request = sansio.build_set_password(
             self._prefix, auth_id, password, self._headers(trace_span)
         )
+        # The same password on every attempt, so resending it is idempotent.
         await self._call(
             request,
             sansio.parse_no_content,
             safety=RetrySafety.IDEMPOTENT,
             timeout=timeout,
             retry=retry,
+            log=log,
         )
+
+    # -- bulk operations ----------------------------------------------------------------
+
+    async def bulk_update(
+        self,
+        ids: Iterable[str | LegacyAuthorization] | AsyncIterable[str | LegacyAuthorization],
+        *,
+        status: AuthStatus | str | None = None,
+        description: str | None = None,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        dry_run: bool = False,
+        on_result: _bulk.ResultCallback | None = None,
+        on_progress: _bulk.ProgressCallback | None = None,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> _bulk.BulkReport:
+        """Update many authorizations, at most ``concurrency`` at a time.
+
+        Takes IDs or :class:`LegacyAuthorization` objects from any iterable or async
+        iterable and returns one :class:`ItemResult` per item, in input order; it raises
+        only for a bug or a failing callback (see :meth:`BulkReport.raise_for_failures`).
+        ``on_result(result)`` sees each outcome as it happens (it may be async);
+        ``on_progress(done, total)`` drives a progress bar (``total`` is None for iterators).
+        ``fail_fast`` stops scheduling after the first item that fails for good; a 401 or
+        403 always stops the batch, and the items never started are ``skipped``.
+        ``dry_run`` only reads each authorization and reports what would change.
+        Each item's request carries a child span of the call's trace.
+        """
+        body = update_body(status, description)
+        options = _bulk.BulkOptions(
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            dry_run=dry_run,
+            on_result=on_result,
+            on_progress=on_progress,
+            timeout=timeout,
+            retry=retry,
+        )
+        parent = fan_out_parent(trace_span, self._trace_span)
+        return await _bulk.update_many(self, ids, body, parent, options)
+
+    async def bulk_delete(
+        self,
+        ids: Iterable[str | LegacyAuthorization] | AsyncIterable[str | LegacyAuthorization],
+        *,
+        concurrency: int = 16,
+        missing_ok: bool = False,
+        fail_fast: bool = False,
+        dry_run: bool = False,
+        on_result: _bulk.ResultCallback | None = None,
+        on_progress: _bulk.ProgressCallback | None = None,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> _bulk.BulkReport:
+        """Delete many authorizations; see :meth:`bulk_update` for the shared options.
+
+        A delete whose answer was lost and whose retry finds nothing is ``already_done``;
+        with ``missing_ok=True`` an authorization that does not exist counts as done too.
+        """
+        options = _bulk.BulkOptions(
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            dry_run=dry_run,
+            on_result=on_result,
+            on_progress=on_progress,
+            timeout=timeout,
+            retry=retry,
+        )
+        parent = fan_out_parent(trace_span, self._trace_span)
+        return await _bulk.delete_many(self, ids, parent, options, missing_ok=missing_ok)
+
+    async def bulk_set_password(
+        self,
+        passwords: Mapping[str, str] | Iterable[tuple[str, str]] | AsyncIterable[tuple[str, str]],
+        *,
+        concurrency: int = 4,
+        fail_fast: bool = False,
+        dry_run: bool = False,
+        on_result: _bulk.ResultCallback | None = None,
+        on_progress: _bulk.ProgressCallback | None = None,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> _bulk.BulkReport:
+        """Set many passwords from ``{auth_id: password}`` or ``(auth_id, password)`` pairs.
+
+        The default concurrency is low because each call costs the server one bcrypt hash.
+        Each password is checked locally first; a refused one is ``failed`` and not sent.
+        Retries resend the same password. See :meth:`bulk_update` for the shared options.
+        """
+        options = _bulk.BulkOptions(
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            dry_run=dry_run,
+            on_result=on_result,
+            on_progress=on_progress,
+            timeout=timeout,
+            retry=retry,
+        )
+        pairs: _ItemSource = passwords.items() if isinstance(passwords, Mapping) else passwords
+        parent = fan_out_parent(trace_span, self._trace_span)
+        return await _bulk.set_passwords(self, pairs, parent, options)
+
+    def check_password(self, password: str) -> None:
+        """Raise :class:`PasswordPolicyError` if this client would refuse ``password``."""
+        self._password_policy.check(password)
+
+
+_ItemSource = Iterable[Any] | AsyncIterable[Any]
+
+
+def update_body(status: AuthStatus | str | None, description: str | None) -> AuthorizationUpdate:
+    """The PATCH body; refuses an update that changes nothing."""
+    if status is None and description is None:
+        msg = "an update needs status= or description="
+        raise ValueError(msg)
+    return AuthorizationUpdate(status=status, description=description)
 
 
 def _matches(auth: LegacyAuthorization, filters: Mapping[str, str]) -> bool:

@@ -7,9 +7,10 @@ unknown response keys and leaves optional keys out of request bodies.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
@@ -27,6 +28,8 @@ from ._models import (
     Resource,
     ResourceType,
 )
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
     "LIST_FILTER_KEYS",
@@ -87,6 +90,21 @@ def _structure_str(value: object, _: object) -> str:
     return value
 
 
+def _structure_optional_str(value: object, _: object) -> str | None:
+    return None if value is None else _structure_str(value, _)
+
+
+def _enum_hook(enum_type: type[_E]) -> Callable[[object, object], _E]:
+    known = enum_type._value2member_map_
+
+    def structure(value: object, _: object) -> _E:
+        # A dict lookup for known values; the enum's own call (and its _missing_) otherwise.
+        member = known.get(value) if isinstance(value, str) else None
+        return member if member is not None else enum_type(value)  # type: ignore[return-value]
+
+    return structure
+
+
 def _structure_items(
     conv: cattrs.Converter, item_type: type[Any]
 ) -> Callable[[object, object], tuple[Any, ...]]:
@@ -113,6 +131,7 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=False, prefer_attrib_converters=False)
 
     conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook_func(lambda type_: type_ == str | None, _structure_optional_str)
     conv.register_structure_hook_func(
         lambda type_: type_ == tuple[Permission, ...], _structure_items(conv, Permission)
     )
@@ -123,7 +142,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
     conv.register_unstructure_hook(datetime, format_timestamp)
     for enum_type in (AuthStatus, Action, ResourceType):
-        conv.register_structure_hook(enum_type, lambda value, cls: cls(value))
+        conv.register_structure_hook(enum_type, _enum_hook(enum_type))
         conv.register_unstructure_hook(enum_type, lambda member: member.value)
 
     conv.register_structure_hook(

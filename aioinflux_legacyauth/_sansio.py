@@ -7,6 +7,7 @@ exception the response stands for. Tests call both without an event loop.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any, Final, TypeVar
@@ -129,11 +130,17 @@ def build_create(prefix: str, create: AuthorizationCreate, headers: Mapping[str,
     return Request("POST", prefix, (), _with_json(headers), body)
 
 
+@functools.lru_cache(maxsize=32)
+def _update_body(update: AuthorizationUpdate) -> bytes:
+    # A bulk update sends one body many times: encode it once.
+    return _json_body(converter.unstructure(update))
+
+
 def build_update(
     prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
 ) -> Request:
     """``PATCH {prefix}/{id}`` with only the fields to change."""
-    body = _json_body(converter.unstructure(update))
+    body = _update_body(update)
     return Request("PATCH", f"{prefix}/{_id_segment(auth_id)}", (), _with_json(headers), body)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Final
+from typing import Final, Protocol
 
 import aiohttp
 from yarl import URL
@@ -16,7 +16,7 @@ from yarl import URL
 from ._errors import RequestTimeoutError, TransportError
 from ._sansio import RawResponse, Request
 
-__all__ = ["AiohttpTransport", "base_url"]
+__all__ = ["AiohttpTransport", "Transport", "base_url"]
 
 logger: Final = logging.getLogger("aioinflux_legacyauth")
 
@@ -41,6 +41,18 @@ def base_url(url: str) -> URL:
         msg = "url must not have a query or a fragment"
         raise ValueError(msg)
     return parsed
+
+
+class Transport(Protocol):
+    """What the client needs from a transport: one request in, one full response out.
+
+    Implementations raise :class:`TransportError` (or :class:`RequestTimeoutError`) for
+    failures without a response, setting ``maybe_sent`` honestly.
+    """
+
+    async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> RawResponse:
+        """Send ``request`` and return the whole response."""
+        ...
 
 
 class AiohttpTransport:

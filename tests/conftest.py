@@ -97,3 +97,35 @@ def list_body() -> Callable[..., bytes]:
 def auth_doc() -> Callable[..., dict[str, Any]]:
     """Build one authorization document (a dict) like the real server's."""
     return authorization_document
+
+
+class FakeTransport:
+    """A transport that hands each request to ``handler`` instead of the network.
+
+    ``handler(request)`` returns a RawResponse (or raises a TransportError); it may be a
+    coroutine function. Every request is recorded, and the number in flight is tracked.
+    """
+
+    def __init__(self, handler: Callable[..., Any]) -> None:
+        self.handler = handler
+        self.requests: list[Any] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def send(self, request: Any, *, timeout: Any) -> Any:
+        self.requests.append(request)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            result = self.handler(request)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        finally:
+            self.in_flight -= 1
+
+
+@pytest.fixture
+def fake_transport() -> type[FakeTransport]:
+    """The FakeTransport class, for tests that script responses without sockets."""
+    return FakeTransport
