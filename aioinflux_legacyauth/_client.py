@@ -52,9 +52,10 @@ def _check_timeout(timeout: object, name: str = "timeout") -> aiohttp.ClientTime
     return timeout
 
 
-def _check_text(name: str, value: object) -> str:
+def _check_text(name: str, value: object, *, secret: bool = False) -> str:
     if not isinstance(value, str) or not value:
-        msg = f"{name} must be a non-empty string, got {value!r}"
+        shown = f"a {type(value).__name__}" if secret else repr(value)
+        msg = f"{name} must be a non-empty string, got {shown}"
         raise ValueError(msg)
     return value
 
@@ -87,7 +88,7 @@ class LegacyAuthClient:
         transport: Transport | None = None,
     ) -> None:
         self._url = base_url(url)
-        self._token = _check_text("token", token)
+        self._token = _check_text("token", token, secret=True)
         self._session = session
         self._owns_session = session is None
         self._timeout = _check_timeout(timeout)
@@ -564,6 +565,31 @@ class LegacyAuthClient:
             timeout=timeout,
             retry=retry,
             log=log,
+        )
+
+    async def check_login(
+        self,
+        username: str,
+        password: str,
+        *,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> bool:
+        """Whether ``username``/``password`` log in through the v1 ``/query`` endpoint.
+
+        This is the check Grafana and Telegraf effectively make. False for the server's
+        401 (wrong or missing password, inactive credential); other failures raise.
+        """
+        _check_text("username", username)
+        _check_text("password", password, secret=True)
+        request = sansio.build_v1_login(username, password, self._headers(trace_span))
+        return await self._call(
+            request,
+            sansio.parse_v1_login,
+            safety=RetrySafety.IDEMPOTENT,
+            timeout=timeout,
+            retry=retry,
         )
 
     # -- bulk operations ----------------------------------------------------------------

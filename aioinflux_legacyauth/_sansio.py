@@ -7,6 +7,7 @@ exception the response stands for. Tests call both without an event loop.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 from collections.abc import Mapping
@@ -35,11 +36,13 @@ __all__ = [
     "build_list",
     "build_set_password",
     "build_update",
+    "build_v1_login",
     "normalize_prefix",
     "parse_authorization",
     "parse_authorization_list",
     "parse_no_content",
     "parse_org_id",
+    "parse_v1_login",
 ]
 
 #: Where a real InfluxDB 2.x serves the legacy authorization API. The docs page's
@@ -157,6 +160,18 @@ def build_set_password(
     return Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
 
 
+def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Request:
+    """``GET /query?q=SHOW DATABASES`` with Basic credentials: a v1 login attempt.
+
+    ``headers`` must not carry the API token: with a ``Token`` header the server would
+    check that instead and never look at the password.
+    """
+    pair = f"{username}:{password}".encode()
+    sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
+    sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return Request("GET", "/query", (("q", "SHOW DATABASES"),), sent)
+
+
 def build_find_org(name: str, headers: Mapping[str, str]) -> Request:
     """``GET /api/v2/orgs?org=<name>``: resolve an org name to its ID."""
     return Request("GET", "/api/v2/orgs", (("org", name),), dict(headers))
@@ -219,6 +234,14 @@ def parse_authorization_list(request: Request, response: RawResponse) -> Authori
 def parse_no_content(request: Request, response: RawResponse) -> None:
     """Check the 204 of delete and set-password; any body is ignored."""
     _raise_for_status(request, response)
+
+
+def parse_v1_login(request: Request, response: RawResponse) -> bool:
+    """True if the v1 login worked, False for the server's 401; other errors raise."""
+    if response.status == 401:
+        return False
+    _raise_for_status(request, response)
+    return True
 
 
 def parse_org_id(request: Request, response: RawResponse) -> str | None:

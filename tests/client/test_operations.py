@@ -337,3 +337,23 @@ async def test_custom_prefix(mocked: aioresponses, auth_body: Callable[..., byte
         "http://proxy.test/influx/", token=TOKEN, prefix="/custom/auths/"
     ) as c:
         assert (await c.get(AUTH_ID)).id == AUTH_ID
+
+
+async def test_check_login_uses_basic_auth_not_the_token(mocked: aioresponses) -> None:
+    """check_login() tries the v1 credentials on /query, without the API token."""
+    url = re.compile(rf"^{re.escape(BASE)}/query\?.*$")
+    mocked.get(url, status=200, payload={"results": [{"statement_id": 0}]})
+    mocked.get(url, status=401, payload={"code": "unauthorized", "message": "Unauthorized"})
+    async with LegacyAuthClient(BASE, token=TOKEN) as client:
+        assert await client.check_login("grafana", "the-password") is True
+        assert await client.check_login("grafana", "wrong-password") is False
+    calls = [call for calls in mocked.requests.values() for call in calls]
+    sent = calls[0].kwargs["headers"]["Authorization"]
+    assert sent == "Basic Z3JhZmFuYTp0aGUtcGFzc3dvcmQ="
+    assert TOKEN not in str(calls[0].kwargs["headers"])
+
+
+async def test_check_login_refuses_empty_password(client: LegacyAuthClient) -> None:
+    """An empty password is a usage error, and the message does not echo secrets."""
+    with pytest.raises(ValueError, match="password must be a non-empty string"):
+        await client.check_login("grafana", "")
