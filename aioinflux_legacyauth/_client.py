@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -231,7 +232,7 @@ class LegacyAuthClient:
             raise ClientStateError(msg)
         return self._transport
 
-    async def _call(
+    def _call(
         self,
         request: sansio.Request,
         parse: Callable[[sansio.Request, sansio.RawResponse], _T],
@@ -240,15 +241,14 @@ class LegacyAuthClient:
         timeout: aiohttp.ClientTimeout | None,
         retry: RetryPolicy | None = None,
         log: AttemptLog | None = None,
-    ) -> _T:
+    ) -> Coroutine[Any, Any, _T]:
+        # Not a coroutine itself, and no closure per call: each coroutine between a bulk
+        # worker and the socket is crossed again every time the request waits.
         transport = self._live_transport()
         attempt_timeout = self._timeout if timeout is None else _check_timeout(timeout)
-
-        async def attempt() -> _T:
-            return parse(request, await transport.send(request, timeout=attempt_timeout))
-
-        return await call_with_retries(
-            attempt,
+        return call_with_retries(
+            functools.partial(transport.send, request, timeout=attempt_timeout),
+            parse=functools.partial(parse, request),
             policy=self._retry if retry is None else retry,
             budget=self._budget,
             safety=safety,
@@ -306,6 +306,8 @@ class LegacyAuthClient:
             if lookup and exc.message == _NOT_FOUND_MESSAGE:
                 return []
             raise
+        if not filters:
+            return list(result.authorizations)
         return [auth for auth in result.authorizations if _matches(auth, filters)]
 
     async def get(
@@ -319,7 +321,7 @@ class LegacyAuthClient:
         """Fetch one authorization; :class:`NotFoundError` if it does not exist."""
         return await self._get(auth_id, trace_span=trace_span, timeout=timeout, retry=retry)
 
-    async def _get(
+    def _get(
         self,
         auth_id: str,
         *,
@@ -327,9 +329,9 @@ class LegacyAuthClient:
         timeout: aiohttp.ClientTimeout | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
-    ) -> LegacyAuthorization:
+    ) -> Coroutine[Any, Any, LegacyAuthorization]:
         request = sansio.build_get(self._prefix, auth_id, self._headers(trace_span))
-        return await self._call(
+        return self._call(
             request,
             sansio.parse_authorization,
             safety=RetrySafety.IDEMPOTENT,
@@ -463,7 +465,7 @@ class LegacyAuthClient:
             auth_id, body, trace_span=trace_span, timeout=timeout, retry=retry
         )
 
-    async def _update(
+    def _update(
         self,
         auth_id: str,
         body: AuthorizationUpdate,
@@ -472,9 +474,9 @@ class LegacyAuthClient:
         timeout: aiohttp.ClientTimeout | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
-    ) -> LegacyAuthorization:
+    ) -> Coroutine[Any, Any, LegacyAuthorization]:
         request = sansio.build_update(self._prefix, auth_id, body, self._headers(trace_span))
-        return await self._call(
+        return self._call(
             request,
             sansio.parse_authorization,
             safety=RetrySafety.IDEMPOTENT,
@@ -543,7 +545,7 @@ class LegacyAuthClient:
             auth_id, password, trace_span=trace_span, timeout=timeout, retry=retry
         )
 
-    async def _set_password(
+    def _set_password(
         self,
         auth_id: str,
         password: str,
@@ -552,13 +554,13 @@ class LegacyAuthClient:
         timeout: aiohttp.ClientTimeout | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
-    ) -> None:
+    ) -> Coroutine[Any, Any, None]:
         self._password_policy.check(password)
         request = sansio.build_set_password(
             self._prefix, auth_id, password, self._headers(trace_span)
         )
         # The same password on every attempt, so resending it is idempotent.
-        await self._call(
+        return self._call(
             request,
             sansio.parse_no_content,
             safety=RetrySafety.IDEMPOTENT,

@@ -8,11 +8,13 @@ model (the emulator does) reproduces the real server's JSON.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Self
+from typing import Any, Self, TypeVar
 
 import attrs
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Action",
@@ -226,3 +228,27 @@ class AuthorizationUpdate:
         default=None, converter=attrs.converters.optional(AuthStatus)
     )
     description: str | None = None
+
+
+def trusted_constructor(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor of the frozen slotted attrs class ``cls`` that skips ``__init__``.
+
+    It takes every field positionally, in field order, and stores the values as given: no
+    defaults, no converters, no validators. It is for hot paths whose values are already
+    in their final, checked form: the converter's structure hooks (``__init__`` would
+    convert the enums a second time), the per-item request builders, child trace spans.
+    Generated the way attrs generates ``__init__``; it costs about half as much.
+    """
+    names = [field.name for field in attrs.fields(cls)]  # type: ignore[arg-type]  # attrs only
+    # The slot descriptors write through frozenness, as attrs' own __init__ does.
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def trusted_{cls.__name__}({', '.join(names)}):", "    self = _new(_cls)"]
+    for name in names:
+        namespace[f"_set_{name}"] = getattr(cls, name).__set__
+        lines.append(f"    _set_{name}(self, {name})")
+    lines.append("    return self")
+    source = "\n".join(lines)
+    # Field names are Python identifiers from the class itself: nothing external runs here.
+    exec(compile(source, f"<trusted constructor of {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+    build: Callable[..., _T] = namespace[f"trusted_{cls.__name__}"]
+    return build

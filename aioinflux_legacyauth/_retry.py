@@ -198,7 +198,10 @@ class RetryBudget:
 
     def record_success(self, *, retried: bool, timeout: bool) -> None:
         """Refill after a success: 1 without retry, else the cost of the last retry."""
-        self._refill(self.cost(timeout=timeout) if retried else 1)
+        if retried:
+            self._refill(self.cost(timeout=timeout))
+        elif self._available < self._capacity:  # _refill(1), inline: every call ends here
+            self._available += 1
 
     def _refill(self, amount: int) -> None:
         self._available = min(self._capacity, self._available + amount)
@@ -260,7 +263,7 @@ def _classify(error: TransportError | APIError, safety: RetrySafety) -> _Verdict
 
 
 async def call_with_retries(
-    attempt: Callable[[], Awaitable[T]],
+    attempt: Callable[[], Awaitable[Any]],
     *,
     policy: RetryPolicy,
     budget: RetryBudget | None,
@@ -269,8 +272,13 @@ async def call_with_retries(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rand: Callable[[], float] = random.random,
     clock: Callable[[], float] = time.monotonic,
+    parse: Callable[[Any], T] | None = None,
 ) -> T:
     """Await ``attempt()`` until it succeeds or retrying must stop; return its result.
+
+    ``parse``, if given, turns each attempt's result into the call's result inside the
+    loop, so what it raises is retried like a failed attempt (the client passes its
+    response parser, which raises :class:`APIError` for error statuses).
 
     Failures that stop the call re-raise the attempt's own exception object, with a note
     (``add_note``) saying why retrying stopped. Exceptions other than
@@ -280,73 +288,64 @@ async def call_with_retries(
     log = AttemptLog() if log is None else log
     started = clock()
     elapsed_before = log.elapsed
-    try:
-        return await _run(
-            attempt, policy=policy, budget=budget, safety=safety, log=log, sleep=sleep, rand=rand
-        )
-    finally:
-        log.elapsed = elapsed_before + (clock() - started)
-
-
-async def _run(
-    attempt: Callable[[], Awaitable[T]],
-    *,
-    policy: RetryPolicy,
-    budget: RetryBudget | None,
-    safety: RetrySafety,
-    log: AttemptLog,
-    sleep: Callable[[float], Awaitable[None]],
-    rand: Callable[[], float],
-) -> T:
     number = 0  # attempts made by this call
     last_retry_timeout = False  # which cost the last paid retry took, for the refund
-    while True:
-        number += 1
-        log.attempts += 1
-        try:
-            result = await attempt()
-        except (TransportError, APIError) as exc:
-            error: TransportError | APIError = exc
-        except LegacyAuthError as exc:
-            # A 2xx whose body did not decode, a closed client...: retrying cannot help.
-            log.last_error = exc
-            raise
-        except asyncio.CancelledError:
-            # Cancelled in flight: the server may still apply the request (section 2.3).
-            log.ambiguous = True
-            raise
-        else:
-            if budget is not None:
-                budget.record_success(retried=number > 1, timeout=last_retry_timeout)
-            return result
+    # One coroutine, not a loop in a helper: every await of a request passes through each
+    # coroutine above it, and bulk jobs make thousands of them.
+    try:
+        while True:
+            number += 1
+            log.attempts += 1
+            try:
+                result = await attempt()
+                if parse is not None:
+                    result = parse(result)
+            except (TransportError, APIError) as exc:
+                error: TransportError | APIError = exc
+            except LegacyAuthError as exc:
+                # A 2xx whose body did not decode, a closed client...: retrying cannot help.
+                log.last_error = exc
+                raise
+            except asyncio.CancelledError:
+                # Cancelled in flight: the server may still apply the request (section 2.3).
+                log.ambiguous = True
+                raise
+            else:
+                if budget is not None:
+                    budget.record_success(retried=number > 1, timeout=last_retry_timeout)
+                return result  # type: ignore[no-any-return]  # T when parse is None
 
-        # Decided outside the except block, so a later failure does not chain onto this one.
-        log.last_error = error
-        verdict = _classify(error, safety)
-        log.ambiguous = log.ambiguous or verdict.ambiguous
-        delay = _plan_retry(error, verdict, number=number, policy=policy, budget=budget, rand=rand)
-        if delay is None:
-            raise error
-        last_retry_timeout = verdict.timeout
-        log.delays.append(delay)
-        logger.debug(
-            "retrying %s %s after %s (attempt %d of %d failed) in %.3f s",
-            error.method,
-            error.path,
-            type(error).__name__,
-            number,
-            policy.max_attempts,
-            delay,
-        )
-        if policy.instant:
-            continue
-        try:
-            await sleep(delay)
-        except asyncio.CancelledError:
-            # The paid-for retry never ran: give its tokens back to the other calls.
-            if budget is not None:
-                budget.release(timeout=last_retry_timeout)
-            raise
+            # Decided outside the except block, so a later failure does not chain onto it.
+            log.last_error = error
+            verdict = _classify(error, safety)
+            log.ambiguous = log.ambiguous or verdict.ambiguous
+            delay = _plan_retry(
+                error, verdict, number=number, policy=policy, budget=budget, rand=rand
+            )
+            if delay is None:
+                raise error
+            last_retry_timeout = verdict.timeout
+            log.delays.append(delay)
+            logger.debug(
+                "retrying %s %s after %s (attempt %d of %d failed) in %.3f s",
+                error.method,
+                error.path,
+                type(error).__name__,
+                number,
+                policy.max_attempts,
+                delay,
+            )
+            if policy.instant:
+                continue
+            try:
+                await sleep(delay)
+            except asyncio.CancelledError:
+                # The paid-for retry never ran: give its tokens back to the other calls.
+                if budget is not None:
+                    budget.release(timeout=last_retry_timeout)
+                raise
+    finally:
+        log.elapsed = elapsed_before + (clock() - started)
 
 
 def _plan_retry(

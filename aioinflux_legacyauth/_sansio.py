@@ -10,19 +10,25 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 import attrs
 
-from ._converter import LIST_FILTER_KEYS, converter
+from ._converter import (
+    LIST_FILTER_KEYS,
+    converter,
+    structure_authorization,
+    structure_owned_list,
+)
 from ._errors import ResponseDecodeError, error_from_response
 from ._models import (
     AuthorizationCreate,
     AuthorizationList,
     AuthorizationUpdate,
     LegacyAuthorization,
+    trusted_constructor,
 )
 
 __all__ = [
@@ -84,6 +90,13 @@ class RawResponse:
     reason: str | None = None
 
 
+# The builders a bulk job calls once per item pass every field in its final form: skip the
+# keyword parsing of Request's generated __init__ (it has no converters or validators).
+_new_request: Final = trusted_constructor(Request)
+#: RawResponse likewise, for transports (every field given).
+new_raw_response: Final = trusted_constructor(RawResponse)
+
+
 def normalize_prefix(prefix: str) -> str:
     """Check and tidy a route prefix: leading slash, no trailing slash."""
     stripped = prefix.strip()
@@ -98,6 +111,8 @@ def _id_segment(auth_id: str) -> str:
     if not isinstance(given, str) or not given.strip():
         msg = f"auth_id must be a non-empty string, got {given!r}"
         raise ValueError(msg)
+    if given.isascii() and given.isalnum():
+        return given  # what quote() gives back for letters and digits, at a tenth of the cost
     # Quoted so an ID can never reach another route ("x/password", "../").
     return quote(given, safe="")
 
@@ -124,7 +139,7 @@ def build_list(prefix: str, filters: Mapping[str, str], headers: Mapping[str, st
 
 def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Request:
     """``GET {prefix}/{id}``."""
-    return Request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers))
+    return _new_request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
 
 
 def build_create(prefix: str, create: AuthorizationCreate, headers: Mapping[str, str]) -> Request:
@@ -144,12 +159,13 @@ def build_update(
 ) -> Request:
     """``PATCH {prefix}/{id}`` with only the fields to change."""
     body = _update_body(update)
-    return Request("PATCH", f"{prefix}/{_id_segment(auth_id)}", (), _with_json(headers), body)
+    path = f"{prefix}/{_id_segment(auth_id)}"
+    return _new_request("PATCH", path, (), _with_json(headers), body)
 
 
 def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Request:
     """``DELETE {prefix}/{id}``."""
-    return Request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers))
+    return _new_request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
 
 
 def build_set_password(
@@ -195,10 +211,22 @@ def _decode_error(request: Request, response: RawResponse, problem: str) -> Resp
     )
 
 
+def _loads(body: bytes) -> Any:
+    """``json.loads(body)``, for about 60 % of the cost on what servers send.
+
+    ``json.loads`` guesses the encoding of bytes (UTF-8, -16 or -32) before decoding. A
+    body whose first byte is ASCII and whose second is not NUL is UTF-8 by that very guess,
+    so it is decoded as ``json.loads`` would decode it, without the guessing.
+    """
+    if body and 0 < body[0] < 0x80 and body[1:2] != b"\x00":
+        return json.loads(body.decode("utf-8", "surrogatepass"))
+    return json.loads(body)
+
+
 def _json_document(request: Request, response: RawResponse) -> Any:
     _raise_for_status(request, response)
     try:
-        return json.loads(response.body)
+        return _loads(response.body)
     except ValueError:
         content_type = response.headers.get("Content-Type", "no content type")
         hint = ""
@@ -209,12 +237,19 @@ def _json_document(request: Request, response: RawResponse) -> Any:
         raise _decode_error(request, response, problem) from None
 
 
-def _structure(request: Request, response: RawResponse, kind: type[_T]) -> _T:
+def _structure(
+    request: Request,
+    response: RawResponse,
+    kind: type[_T],
+    structure: Callable[[Any], _T] | None = None,
+) -> _T:
     document = _json_document(request, response)
     if not isinstance(document, dict):
         problem = f"expected a JSON object, got {type(document).__name__}"
         raise _decode_error(request, response, problem)
     try:
+        if structure is not None:
+            return structure(document)
         return converter.structure(document, kind)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         problem = f"the body is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
@@ -223,12 +258,13 @@ def _structure(request: Request, response: RawResponse, kind: type[_T]) -> _T:
 
 def parse_authorization(request: Request, response: RawResponse) -> LegacyAuthorization:
     """Parse the single-authorization body of create, get and update."""
-    return _structure(request, response, LegacyAuthorization)
+    return _structure(request, response, LegacyAuthorization, structure_authorization)
 
 
 def parse_authorization_list(request: Request, response: RawResponse) -> AuthorizationList:
     """Parse the list body."""
-    return _structure(request, response, AuthorizationList)
+    # The document is ours alone, so it may be consumed while it is structured.
+    return _structure(request, response, AuthorizationList, structure_owned_list)
 
 
 def parse_no_content(request: Request, response: RawResponse) -> None:

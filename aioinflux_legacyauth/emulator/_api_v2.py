@@ -1,0 +1,489 @@
+"""The part of ``/api/v2`` a client or a test needs to find and set up its tenancy.
+
+``/me``, orgs, users and buckets (list, create, get), and v2 authorizations (list,
+create, get, update, delete) so a test can mint a token with fewer rights. Shapes and
+permission checks follow the real handlers; rarely used fields are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Final, TypeAlias, TypeVar
+
+from aiohttp import web
+
+from .._converter import format_timestamp
+from .._models import Action, AuthStatus, ResourceType
+from ._errors import INTERNAL, INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
+from ._gojson import GoJSONError, go_decode
+from ._ids import parse_id
+from ._legacy import INSTANCE_MESSAGE
+from ._permissions import check, permission, verify_grantable
+from ._render import (
+    V2_AUTHORIZATIONS_PREFIX,
+    authorization_body,
+    authorization_list_body,
+    render_authorization,
+)
+from ._schemas import (
+    AUTHORIZATION_UPDATE,
+    BUCKET_POST,
+    ORG_POST,
+    USER_POST,
+    V2_AUTHORIZATION_POST,
+    decode_or_invalid,
+    validate_create,
+)
+from ._state import EmulatorState
+from ._store import (
+    AUTHORIZATION_NOT_FOUND,
+    BucketRecord,
+    OrgRecord,
+    TokenRecord,
+    UserRecord,
+)
+from ._wire import empty_response, error_response, json_response
+
+__all__ = ["serve_api_v2"]
+
+_Handler: TypeAlias = Callable[
+    [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
+]
+_SHARD_GROUP_SECONDS: Final = 7 * 86400
+_T = TypeVar("_T")
+
+
+def _first(request: web.Request, key: str) -> str | None:
+    return request.query.get(key) or None
+
+
+def _visible(
+    caller: TokenRecord, items: Iterable[_T], check_read: Callable[[TokenRecord, _T], None]
+) -> list[_T]:
+    # The Authorize* find helpers: whatever the caller may not read is left out silently.
+    kept = []
+    for item in items:
+        try:
+            check_read(caller, item)
+        except PlatformError:
+            continue
+        kept.append(item)
+    return kept
+
+
+# --- bodies ------------------------------------------------------------------------------
+
+
+def _user_body(user: UserRecord) -> dict[str, object]:
+    return {
+        "links": {"self": f"/api/v2/users/{user.id}"},
+        "id": user.id,
+        "name": user.name,
+        "status": user.status.value,
+    }
+
+
+def _org_body(org: OrgRecord) -> dict[str, object]:
+    base = f"/api/v2/orgs/{org.id}"
+    return {
+        "links": {
+            "buckets": f"/api/v2/buckets?org={org.name}",
+            "dashboards": f"/api/v2/dashboards?org={org.name}",
+            "labels": f"{base}/labels",
+            "logs": f"{base}/logs",
+            "members": f"{base}/members",
+            "owners": f"{base}/owners",
+            "secrets": f"{base}/secrets",
+            "self": base,
+            "tasks": f"/api/v2/tasks?org={org.name}",
+        },
+        "id": org.id,
+        "name": org.name,
+        "description": org.description,
+        "createdAt": format_timestamp(org.created_at),
+        "updatedAt": format_timestamp(org.updated_at),
+    }
+
+
+def _bucket_body(bucket: BucketRecord) -> dict[str, object]:
+    base = f"/api/v2/buckets/{bucket.id}"
+    body: dict[str, object] = {
+        "id": bucket.id,
+        "orgID": bucket.org_id,
+        "type": "system" if bucket.system else "user",
+        "name": bucket.name,
+    }
+    if bucket.description:
+        body["description"] = bucket.description
+    body.update(
+        {
+            "retentionRules": [
+                {
+                    "type": "expire",
+                    "everySeconds": bucket.retention_seconds,
+                    "shardGroupDurationSeconds": _SHARD_GROUP_SECONDS,
+                }
+            ],
+            "createdAt": format_timestamp(bucket.created_at),
+            "updatedAt": format_timestamp(bucket.updated_at),
+            "links": {
+                "labels": f"{base}/labels",
+                "members": f"{base}/members",
+                "org": f"/api/v2/orgs/{bucket.org_id}",
+                "owners": f"{base}/owners",
+                "self": base,
+                "write": f"/api/v2/write?org={bucket.org_id}&bucket={bucket.id}",
+            },
+            "labels": [],
+        }
+    )
+    return body
+
+
+# --- me, orgs, users, buckets -------------------------------------------------------------
+
+
+async def get_me(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """The caller's own user."""
+    user = state.store.user(caller.user_id)
+    if user is None:
+        raise PlatformError(NOT_FOUND, "user not found")
+    return json_response(200, _user_body(user))
+
+
+def _org_filter(state: EmulatorState, request: web.Request) -> list[OrgRecord] | None:
+    """The org named by ``orgID`` or ``org``, ``None`` if neither is given; 404 if unknown."""
+    org_id = _first(request, "orgID")
+    if org_id is not None:
+        org = state.store.org(parse_id(org_id))
+        if org is None:
+            raise PlatformError(NOT_FOUND, "organization not found")
+        return [org]
+    name = _first(request, "org")
+    if name is not None:
+        org = state.store.org_by_name(name)
+        if org is None:
+            raise PlatformError(NOT_FOUND, f'organization name "{name}" not found')
+        return [org]
+    return None
+
+
+def _check_read_org(caller: TokenRecord, org: OrgRecord) -> None:
+    check(caller, permission(Action.READ, ResourceType.ORGS, id=org.id))
+
+
+async def list_orgs(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Orgs the caller may read, optionally filtered by ``org`` or ``orgID``."""
+    orgs = _org_filter(state, request)
+    candidates = state.store.orgs() if orgs is None else orgs
+    visible = _visible(caller, candidates, _check_read_org)
+    return json_response(
+        200, {"links": {"self": "/api/v2/orgs"}, "orgs": [_org_body(org) for org in visible]}
+    )
+
+
+async def create_org(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Create an org; needs global ``write:orgs``."""
+    decoded = decode_or_invalid(await request.read(), ORG_POST)
+    check(caller, permission(Action.WRITE, ResourceType.ORGS))
+    name, description = decoded.get("name"), decoded.get("description")
+    org = state.store.create_org(
+        name if isinstance(name, str) else "",
+        description if isinstance(description, str) else "",
+    )
+    return json_response(201, _org_body(org))
+
+
+async def get_org(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, raw_id: str
+) -> web.StreamResponse:
+    """One org."""
+    org = state.store.org(parse_id(raw_id))
+    if org is None:
+        raise PlatformError(NOT_FOUND, "organization not found")
+    _check_read_org(caller, org)
+    return json_response(200, _org_body(org))
+
+
+def _check_read_user(caller: TokenRecord, user: UserRecord) -> None:
+    check(caller, permission(Action.READ, ResourceType.USERS, id=user.id))
+
+
+async def list_users(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Users the caller may read, optionally filtered by ``name`` or ``id``."""
+    users = state.store.users()
+    user_id = _first(request, "id")
+    if user_id is not None:
+        wanted_id = parse_id(user_id)
+        users = [user for user in users if user.id == wanted_id]
+    name = _first(request, "name")
+    if name is not None:
+        users = [user for user in users if user.name == name]
+    visible = _visible(caller, users, _check_read_user)
+    return json_response(
+        200, {"links": {"self": "/api/v2/users"}, "users": [_user_body(user) for user in visible]}
+    )
+
+
+async def create_user(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Create a user; needs global ``write:users``."""
+    decoded = decode_or_invalid(await request.read(), USER_POST)
+    check(caller, permission(Action.WRITE, ResourceType.USERS))
+    name, status = decoded.get("name"), decoded.get("status") or AuthStatus.ACTIVE.value
+    if status not in (AuthStatus.ACTIVE, AuthStatus.INACTIVE):
+        raise PlatformError(INVALID, "invalid status: must be active or inactive")
+    user = state.store.create_user(name if isinstance(name, str) else "", AuthStatus(str(status)))
+    return json_response(201, _user_body(user))
+
+
+async def get_user(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, raw_id: str
+) -> web.StreamResponse:
+    """One user."""
+    user = state.store.user(parse_id(raw_id))
+    if user is None:
+        raise PlatformError(NOT_FOUND, "user not found")
+    _check_read_user(caller, user)
+    return json_response(200, _user_body(user))
+
+
+def _check_read_bucket(caller: TokenRecord, bucket: BucketRecord) -> None:
+    if bucket.system:
+        # AuthorizeReadBucket: reading a system bucket takes reading its org.
+        check(caller, permission(Action.READ, ResourceType.ORGS, id=bucket.org_id))
+    else:
+        check(
+            caller,
+            permission(Action.READ, ResourceType.BUCKETS, id=bucket.id, org_id=bucket.org_id),
+        )
+
+
+async def list_buckets(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Buckets the caller may read, filtered by ``org``/``orgID``, ``name`` and ``id``."""
+    orgs = _org_filter(state, request)
+    buckets = state.store.buckets()
+    if orgs is not None:
+        buckets = [bucket for bucket in buckets if bucket.org_id == orgs[0].id]
+    name = _first(request, "name")
+    if name is not None:
+        buckets = [bucket for bucket in buckets if bucket.name == name]
+    bucket_id = _first(request, "id")
+    if bucket_id is not None:
+        wanted_id = parse_id(bucket_id)
+        buckets = [bucket for bucket in buckets if bucket.id == wanted_id]
+    visible = _visible(caller, buckets, _check_read_bucket)
+    return json_response(
+        200,
+        {
+            "links": {"self": "/api/v2/buckets?descending=false&limit=20&offset=0"},
+            "buckets": [_bucket_body(bucket) for bucket in visible],
+        },
+    )
+
+
+async def create_bucket(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Create a bucket; needs ``write:orgs/<orgID>/buckets``."""
+    decoded = decode_or_invalid(await request.read(), BUCKET_POST)
+    org_id = decoded.get("orgID")
+    if not isinstance(org_id, str):
+        raise PlatformError(INVALID, "organization id must be provided")
+    check(caller, permission(Action.WRITE, ResourceType.BUCKETS, org_id=org_id))
+    retention = 0
+    rules = decoded.get("retentionRules")
+    if isinstance(rules, list) and rules and isinstance(rules[0], dict):
+        every = rules[0].get("everySeconds")
+        retention = every if isinstance(every, int) else 0
+    name, description = decoded.get("name"), decoded.get("description")
+    bucket = state.store.create_bucket(
+        org_id,
+        name if isinstance(name, str) else "",
+        description=description if isinstance(description, str) else "",
+        retention_seconds=retention,
+    )
+    return json_response(201, _bucket_body(bucket))
+
+
+async def get_bucket(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, raw_id: str
+) -> web.StreamResponse:
+    """One bucket."""
+    bucket = state.store.bucket(parse_id(raw_id))
+    if bucket is None:
+        raise PlatformError(NOT_FOUND, "bucket not found")
+    _check_read_bucket(caller, bucket)
+    return json_response(200, _bucket_body(bucket))
+
+
+# --- v2 authorizations --------------------------------------------------------------------
+
+
+def _check_token(caller: TokenRecord, record: TokenRecord, action: Action) -> None:
+    check(
+        caller,
+        permission(action, ResourceType.AUTHORIZATIONS, id=record.id, org_id=record.org_id),
+    )
+    check(caller, permission(action, ResourceType.USERS, id=record.user_id))
+
+
+def _require_token(state: EmulatorState, raw_id: str) -> TokenRecord:
+    record = state.store.token(parse_id(raw_id))
+    if record is None:
+        raise PlatformError(NOT_FOUND, AUTHORIZATION_NOT_FOUND)
+    return record
+
+
+async def list_tokens(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """v2 authorizations the caller may read, filtered by user, org (names resolved) or token."""
+    store = state.store
+    user_id = _first(request, "userID")
+    user_id = parse_id(user_id) if user_id is not None else None
+    user_name = _first(request, "user")
+    if user_name is not None:
+        user = store.user_by_name(user_name)
+        if user is None:
+            raise PlatformError(NOT_FOUND, "user not found")
+        user_id = user.id
+    orgs = _org_filter(state, request)
+    org_id = orgs[0].id if orgs else None
+    token_value = _first(request, "token")
+    records = [
+        record
+        for record in store.tokens()
+        if (user_id is None or record.user_id == user_id)
+        and (org_id is None or record.org_id == org_id)
+        and (token_value is None or record.token == token_value)
+    ]
+    visible = []
+    for record in records:
+        try:
+            _check_token(caller, record, Action.READ)
+            visible.append(render_authorization(store, record, V2_AUTHORIZATIONS_PREFIX))
+        except PlatformError:
+            continue
+    return json_response(200, authorization_list_body(visible, V2_AUTHORIZATIONS_PREFIX))
+
+
+async def create_token(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """Mint a v2 token: the caller must hold every permission it grants."""
+    try:
+        decoded = go_decode(await request.read(), V2_AUTHORIZATION_POST)
+    except GoJSONError as exc:
+        raise PlatformError(INVALID, f"invalid json structure: {exc}") from None
+    wanted = validate_create(decoded, legacy=False)
+    if state.store.user(caller.user_id) is None:
+        raise PlatformError(INVALID, "unable to create token")
+    user_id = wanted.user_id or caller.user_id
+    check(caller, permission(Action.WRITE, ResourceType.AUTHORIZATIONS, org_id=wanted.org_id))
+    check(caller, permission(Action.WRITE, ResourceType.USERS, id=user_id))
+    verify_grantable(caller, wanted.permissions)
+    if any(p.resource.type == ResourceType.INSTANCE for p in wanted.permissions):
+        raise PlatformError(INTERNAL, INSTANCE_MESSAGE)
+    record = state.store.create_token(
+        org_id=wanted.org_id,
+        user_id=user_id,
+        permissions=wanted.permissions,
+        description=wanted.description,
+        status=wanted.status,
+    )
+    rendered = render_authorization(state.store, record, V2_AUTHORIZATIONS_PREFIX)
+    return json_response(201, authorization_body(rendered))
+
+
+async def get_token(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, raw_id: str
+) -> web.StreamResponse:
+    """One v2 authorization."""
+    record = _require_token(state, raw_id)
+    _check_token(caller, record, Action.READ)
+    rendered = render_authorization(state.store, record, V2_AUTHORIZATIONS_PREFIX)
+    return json_response(200, authorization_body(rendered))
+
+
+async def update_token(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, raw_id: str
+) -> web.StreamResponse:
+    """Activate, deactivate or describe a v2 authorization."""
+    record = _require_token(state, raw_id)
+    update = decode_or_invalid(await request.read(), AUTHORIZATION_UPDATE)
+    _check_token(caller, record, Action.READ)
+    _check_token(caller, record, Action.WRITE)
+    status, description = update.get("status"), update.get("description")
+    if isinstance(status, str) and status not in (AuthStatus.ACTIVE, AuthStatus.INACTIVE):
+        raise PlatformError(INVALID, "invalid status: must be active or inactive")
+    record = state.store.update_token(
+        record.id,
+        status=status if isinstance(status, str) else None,
+        description=description if isinstance(description, str) else None,
+    )
+    rendered = render_authorization(state.store, record, V2_AUTHORIZATIONS_PREFIX)
+    return json_response(200, authorization_body(rendered))
+
+
+async def delete_token(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, raw_id: str
+) -> web.StreamResponse:
+    """Delete a v2 authorization."""
+    record = _require_token(state, raw_id)
+    _check_token(caller, record, Action.WRITE)
+    state.store.delete_token(record.id)
+    return empty_response(204)
+
+
+_COLLECTIONS: Final[Mapping[str, tuple[Mapping[str, _Handler], Mapping[str, _Handler]]]] = {
+    "orgs": ({"GET": list_orgs, "POST": create_org}, {"GET": get_org}),
+    "users": ({"GET": list_users, "POST": create_user}, {"GET": get_user}),
+    "buckets": ({"GET": list_buckets, "POST": create_bucket}, {"GET": get_bucket}),
+    "authorizations": (
+        {"GET": list_tokens, "POST": create_token},
+        {"GET": get_token, "PATCH": update_token, "DELETE": delete_token},
+    ),
+}
+_ME: Final[Mapping[str, _Handler]] = {"GET": get_me}
+
+
+async def serve_api_v2(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, path: str
+) -> web.StreamResponse:
+    """Route an authenticated ``/api/v2`` or other ``/private`` request.
+
+    Unknown paths get the API router's compact ``path not found``; a known path with
+    another method gets its compact 405.
+    """
+    segments = path.split("/")[3:] if path.startswith("/api/v2/") else []
+    routes: Mapping[str, _Handler] | None = None
+    raw_id = ""
+    if segments == ["me"]:
+        routes = _ME
+    elif segments and segments[0] in _COLLECTIONS and len(segments) <= 2:
+        collection, item = _COLLECTIONS[segments[0]]
+        routes = collection if len(segments) == 1 else item
+        raw_id = segments[1] if len(segments) == 2 else ""
+    if routes is None:
+        return error_response(PlatformError(NOT_FOUND, "path not found"), compact=True)
+    handler = routes.get(request.method)
+    if handler is None:
+        allow = ", ".join(routes)
+        response = error_response(
+            PlatformError(METHOD_NOT_ALLOWED, f"allow: {allow}"), compact=True
+        )
+        response.headers["Allow"] = allow
+        return response
+    return await handler(request, state, caller, raw_id)

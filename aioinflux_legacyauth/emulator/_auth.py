@@ -1,0 +1,132 @@
+"""Who is calling: v2 tokens for the API, v1 credentials for ``/query`` and ``/write``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+
+import attrs
+from aiohttp import web
+
+from .._models import AuthStatus
+from ._errors import FORBIDDEN, UNAUTHORIZED, PlatformError
+from ._state import EmulatorState
+from ._store import TokenRecord
+
+__all__ = [
+    "V1Credentials",
+    "authenticate_api",
+    "authenticate_v1",
+    "parse_v1_credentials",
+    "token_from_header",
+]
+
+_UNAUTHORIZED_ACCESS = "unauthorized access"
+_TOKEN_SCHEMES = ("token ", "bearer ")
+
+
+def token_from_header(header: str | None) -> str | None:
+    """``http.GetToken``: the rest after ``Token `` or ``Bearer `` (scheme in any case)."""
+    if not header:
+        return None
+    lowered = header.lower()
+    for scheme in _TOKEN_SCHEMES:
+        if lowered.startswith(scheme):
+            return header[len(scheme) :]
+    return None
+
+
+def authenticate_api(state: EmulatorState, request: web.Request) -> TokenRecord:
+    """The authentication middleware of ``/api/v2`` and ``/private``, run before routing.
+
+    A missing, malformed or unknown token (Basic auth included) is 401; a token whose user
+    is inactive or gone is 403. An inactive token passes here: it simply holds no rights.
+    The caller renders these errors compact, as the middleware does.
+    """
+    value = token_from_header(request.headers.get("Authorization"))
+    caller = None if value is None else state.store.token_by_value(value)
+    if caller is None:
+        raise PlatformError(UNAUTHORIZED, _UNAUTHORIZED_ACCESS)
+    user = state.store.user(caller.user_id)
+    if user is None or user.status != AuthStatus.ACTIVE:
+        raise PlatformError(FORBIDDEN, "User is inactive")
+    return caller
+
+
+class V1Scheme(enum.Enum):
+    """Where v1 credentials came from."""
+
+    URL = "url"
+    BASIC = "basic"
+    TOKEN = "token"  # noqa: S105 - the name of a scheme, not a secret
+
+
+@attrs.frozen
+class V1Credentials:
+    """A username and a password (or, for the Token scheme, a v2 token)."""
+
+    scheme: V1Scheme
+    username: str
+    secret: str = attrs.field(repr=False)
+
+
+def parse_v1_credentials(request: web.Request) -> V1Credentials | None:
+    """``Influx1xAuthenticationHandler.parseCredentials``, in its order of precedence."""
+    username = request.query.get("u", "")
+    password = request.query.get("p", "")
+    if username and password:
+        return V1Credentials(V1Scheme.URL, username, password)
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    parts = header.split(" ")
+    if len(parts) == 2 and parts[0] == "Token":
+        # "Token <user>:<token>" or "Token <token>": either way only a v2 token counts.
+        user, separator, token = parts[1].partition(":")
+        if not separator:
+            user, token = "", parts[1]
+        return V1Credentials(V1Scheme.TOKEN, user, token)
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:], validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return None
+        if ":" in decoded:
+            user, password = decoded.split(":", 1)
+            return V1Credentials(V1Scheme.BASIC, user, password)
+    return None
+
+
+async def authenticate_v1(state: EmulatorState, request: web.Request) -> None:
+    """``v1/authorization.Authorizer.Authorize`` for ``/query`` and ``/write``.
+
+    No usable credentials: 401 ``unauthorized access``. Anything else that fails (wrong or
+    unset password, inactive authorization or user, unknown token) is 401 ``Unauthorized``;
+    a username with no legacy authorization falls back to trying the password as a v2 token.
+    """
+    credentials = parse_v1_credentials(request)
+    if credentials is None:
+        raise PlatformError(UNAUTHORIZED, _UNAUTHORIZED_ACCESS)
+    denied = PlatformError(UNAUTHORIZED, "Unauthorized")
+    store = state.store
+    status: AuthStatus
+    user_id: str
+    legacy = None
+    if credentials.scheme is not V1Scheme.TOKEN:
+        legacy = store.legacy_by_username(credentials.username)
+    if legacy is not None:
+        stored_hash = store.password_hash(legacy.id)
+        if stored_hash is None or not await state.hasher.verify(credentials.secret, stored_hash):
+            raise denied
+        if not state.passwords.allows_login(credentials.secret):
+            raise denied
+        status, user_id = legacy.status, legacy.user_id
+    else:
+        token = store.token_by_value(credentials.secret)
+        if token is None:
+            raise denied
+        status, user_id = token.status, token.user_id
+    user = store.user(user_id)
+    if status != AuthStatus.ACTIVE or user is None or user.status != AuthStatus.ACTIVE:
+        raise denied

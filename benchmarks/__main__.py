@@ -1,0 +1,325 @@
+"""The runner: ``python -m benchmarks [--quick] [--json PATH]``.
+
+The canned server runs in its own process, pinned to core 0; this process (the client) pins
+itself to core 1, when the platform allows it. Every workload runs several times, the
+contenders in rotating order, and the table shows medians. Client CPU is the
+``getrusage`` user + system time of this process over the workload only: imports, session
+creation and a warm-up round are outside it. Memory and import time are measured in fresh
+processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from .canned import auth_id
+from .report import check_targets, render_table, render_targets, summarize_runs
+from .server import pin_to_cpu
+from .workloads import Contender, Library, Official, RawAiohttp, Sample, timed
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+SERVER_CPU: Final = 0
+CLIENT_CPU: Final = 1
+WORKLOADS: Final = ("bulk", "list", "memory", "import")
+
+
+@attrs.frozen
+class Config:
+    """Sizes and repetitions of one run."""
+
+    bulk_items: int = 5_000
+    #: Each repetition's items go out as this many calls, interleaved with the other
+    #: clients' calls: this machine's speed drifts by a third within seconds, so only runs
+    #: made a fraction of a second apart compare fairly.
+    bulk_calls: int = 10
+    concurrency: int = 32
+    bulk_reps: int = 5
+    warmup_items: int = 1_000
+    list_size: int = 20_000
+    list_reps: int = 5
+    memory_counts: tuple[int, int] = (10_000, 100_000)
+    memory_over_http: bool = True
+    import_reps: int = 7
+    workloads: tuple[str, ...] = ("bulk", "list", "memory", "import")
+
+
+FULL: Final = Config()
+QUICK: Final = Config(
+    bulk_reps=1, warmup_items=300, list_reps=2, memory_over_http=False, import_reps=3
+)
+
+
+# -- processes -------------------------------------------------------------------------
+
+
+@contextmanager
+def canned_server(list_size: int, cpu: int | None) -> Iterator[str]:
+    """Start the server process; yield its base URL; stop it by closing its stdin."""
+    command = [sys.executable, "-m", "benchmarks.server", "--list-size", str(list_size)]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None  # noqa: S101 - stdout=PIPE
+        line = server.stdout.readline()
+        if not line.startswith("PORT "):
+            msg = f"the canned server did not start (it said {line!r})"
+            raise RuntimeError(msg)
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        assert server.stdin is not None  # noqa: S101 - stdin=PIPE
+        server.stdin.close()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def run_python(*args: str) -> str:
+    """Run this interpreter in a fresh process from the repository root; its stdout."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        msg = f"python {' '.join(args)} failed:\n{done.stderr}"
+        raise RuntimeError(msg)
+    return done.stdout
+
+
+_IMPORT_TIMER: Final = """
+import importlib, sys, time
+started = time.perf_counter()
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(time.perf_counter() - started)
+"""
+
+IMPORTS: Final = {
+    Library.name: ["aioinflux_legacyauth"],
+    RawAiohttp.name: ["aiohttp"],
+    Official.name: [
+        "influxdb_client.client.influxdb_client_async",
+        "influxdb_client.service.legacy_authorizations_service",
+    ],
+}
+
+
+def measure_imports(names: Sequence[str], reps: int) -> dict[str, float]:
+    """Median seconds to import each contender in a fresh interpreter (bytecode cached)."""
+    timings: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # one unmeasured run each, so .pyc files exist
+        run_python("-c", _IMPORT_TIMER, *IMPORTS[name])
+    for _ in range(reps):
+        for name in names:
+            timings[name].append(float(run_python("-c", _IMPORT_TIMER, *IMPORTS[name])))
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def measure_memory(config: Config, url: str, cpu: int | None) -> dict[int, dict[str, int]]:
+    """Peak RSS of bulk_update for each count, each in a fresh process."""
+    target = ["--url", url] if config.memory_over_http else ["--in-process"]
+    pin = ["--cpu", str(cpu)] if cpu is not None else []
+    results = {}
+    for count in config.memory_counts:
+        output = run_python("-m", "benchmarks.memory", "--count", str(count), *target, *pin)
+        results[count] = json.loads(output)
+    return results
+
+
+# -- the in-process workloads ------------------------------------------------------------
+
+
+def rotated(items: Sequence[Contender], shift: int) -> list[Contender]:
+    """The contenders starting from a different one each repetition."""
+    shift %= len(items)
+    return [*items[shift:], *items[:shift]]
+
+
+async def measure_clients(
+    url: str, config: Config, contenders: Sequence[Contender]
+) -> dict[str, dict[str, list[Sample]]]:
+    """Bulk PATCH, bulk DELETE and list, for each contender, ``reps`` times each."""
+    samples: dict[str, dict[str, list[Sample]]] = {
+        workload: {c.name: [] for c in contenders} for workload in ("patch", "delete", "list")
+    }
+    ids = [auth_id(index) for index in range(config.bulk_items)]
+    per_call = config.bulk_items // config.bulk_calls
+    calls = [ids[start : start + per_call] for start in range(0, len(ids), per_call)]
+    warmup = ids[: config.warmup_items]
+    for contender in contenders:
+        await contender.open(url)
+    try:
+        for contender in contenders:  # connections, lazy imports, generated code
+            await contender.patch(warmup, config.concurrency)
+            await contender.delete(warmup, config.concurrency)
+            await contender.list_all(username="warm-up")
+        # Contenders back to back on the same workload, so each repetition's ratios compare
+        # runs made seconds apart (this machine's speed drifts over minutes).
+        for rep in range(config.bulk_reps if "bulk" in config.workloads else 0):
+            for op in ("patch", "delete"):
+                for number, call in enumerate(calls):
+                    for contender in rotated(contenders, rep + number):
+                        sample = await timed(functools.partial(bulk, contender, op, call, config))
+                        samples[op][contender.name].append(sample)
+                for contender in contenders:
+                    progress(f"{op} {contender.name}", samples[op][contender.name][-len(calls) :])
+        for rep in range(config.list_reps if "list" in config.workloads else 0):
+            for contender in rotated(contenders, rep):
+                sample = await timed(functools.partial(check_list, contender, config))
+                samples["list"][contender.name].append(sample)
+                progress(f"list {contender.name}", [sample])
+    finally:
+        for contender in contenders:
+            await contender.close()
+    return samples
+
+
+async def bulk(contender: Contender, op: str, ids: Sequence[str], config: Config) -> None:
+    """One bulk PATCH or DELETE run."""
+    run = contender.patch if op == "patch" else contender.delete
+    await run(ids, config.concurrency)
+
+
+async def check_list(contender: Contender, config: Config) -> None:
+    """List everything; refuse a short answer."""
+    count = await contender.list_all()
+    if count != config.list_size:
+        msg = f"{contender.name} listed {count} of {config.list_size} authorizations"
+        raise RuntimeError(msg)
+
+
+def progress(what: str, samples: Sequence[Sample]) -> None:
+    """One line per repetition on stderr, so a long run shows it is alive."""
+    wall, cpu = sum(s.wall for s in samples), sum(s.cpu for s in samples)
+    print(f"  {what}: wall {wall:.3f} s, cpu {cpu:.3f} s", file=sys.stderr)
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def package_version(name: str) -> str:
+    """An installed distribution's version, or ``?``."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+def environment(client_pinned: bool) -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "pinned": client_pinned,
+        "aiohttp": package_version("aiohttp"),
+        "aioinflux-legacyauth": package_version("aioinflux-legacyauth"),
+        "influxdb-client": package_version("influxdb-client"),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run everything, print the table, optionally write JSON."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, under a minute")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    parser.add_argument(
+        "--only",
+        choices=WORKLOADS,
+        action="append",
+        help="run only this workload (repeatable); the table leaves the others out",
+    )
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else FULL
+    if args.only:
+        config = attrs.evolve(config, workloads=tuple(args.only))
+
+    pinned = (os.cpu_count() or 1) >= 2 and pin_to_cpu(CLIENT_CPU)
+    server_cpu, client_cpu = (SERVER_CPU, CLIENT_CPU) if pinned else (None, None)
+    contenders: list[Contender] = [Library(), RawAiohttp()]
+    if Official.available():
+        contenders.append(Official(config.concurrency))
+    else:
+        print("influxdb-client is not installed: pip install -e '.[bench]'", file=sys.stderr)
+
+    started = time.perf_counter()
+    with canned_server(config.list_size, server_cpu) as url:
+        samples = asyncio.run(measure_clients(url, config, contenders))
+        memory = measure_memory(config, url, client_cpu) if "memory" in config.workloads else {}
+    imports = {}
+    if "import" in config.workloads:
+        imports = measure_imports([c.name for c in contenders], config.import_reps)
+
+    summary = summarize(config, samples, memory, imports)
+    summary["environment"] = environment(pinned)
+    summary["duration_s"] = time.perf_counter() - started
+    mode = "quick" if args.quick else "full"
+    print(
+        f"\n{mode} run: {config.bulk_reps} bulk repetitions of {config.bulk_calls} calls and "
+        f"{config.list_reps} list repetitions per client, clients taking turns call by call; "
+        "cells are medians, ratios are medians of call-by-call ratios. "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores, "
+        + ("server on core 0, client on core 1" if pinned else "processes not pinned")
+        + "\n"
+    )
+    print(render_table(summary, package_version("influxdb-client")))
+    print()
+    print(render_targets(summary["targets"]))
+    print(f"\n({summary['duration_s']:.0f} s)")
+    if args.json is not None:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def summarize(
+    config: Config,
+    samples: dict[str, dict[str, list[Sample]]],
+    memory: dict[int, dict[str, int]],
+    imports: dict[str, float],
+) -> dict[str, Any]:
+    """Everything --json writes: the configuration, each workload's numbers, the targets."""
+    summary: dict[str, Any] = {
+        "config": attrs.asdict(config),
+        "bulk": {
+            op: summarize_runs(samples[op], config.bulk_items // config.bulk_calls)
+            for op in ("patch", "delete")
+            if any(samples[op].values())
+        },
+        "list": summarize_runs(samples["list"], config.list_size)
+        if any(samples["list"].values())
+        else None,
+        "memory": None,
+        "import_s": imports,
+    }
+    if memory:
+        small, large = config.memory_counts
+        summary["memory"] = {
+            "transport": "http" if config.memory_over_http else "in-process",
+            "runs": {str(count): values for count, values in memory.items()},
+            "growth_bytes": memory[large]["peak_rss"] - memory[small]["peak_rss"],
+        }
+    summary["targets"] = check_targets(summary)
+    return summary
+
+
+if __name__ == "__main__":
+    sys.exit(main())
