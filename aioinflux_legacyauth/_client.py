@@ -181,6 +181,12 @@ class LegacyAuthClient:
             if self._session is None:
                 connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
                 self._session = aiohttp.ClientSession(connector=connector)
+                # aiohttp silently resends an idempotent request whose pooled connection
+                # dropped. That hides the ambiguity our retry layer must see: a DELETE
+                # applied and then cut off would come back as a plain 404. There is no
+                # public switch (aiohttp 3.9-3.14), so the private flag is set when present.
+                if hasattr(self._session, "_retry_connection"):
+                    self._session._retry_connection = False
             elif self._session.closed:
                 msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
                 raise ClientStateError(msg)
