@@ -15,7 +15,6 @@ from aiohttp import web
 from .._converter import format_timestamp
 from .._models import Action, AuthStatus, ResourceType
 from ._errors import INTERNAL, INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
-from ._gojson import GoJSONError, go_decode
 from ._ids import parse_id
 from ._legacy import INSTANCE_MESSAGE
 from ._permissions import check, permission, verify_grantable
@@ -31,8 +30,8 @@ from ._schemas import (
     ORG_POST,
     USER_POST,
     V2_AUTHORIZATION_POST,
+    decode_create,
     decode_or_invalid,
-    validate_create,
 )
 from ._state import EmulatorState
 from ._store import (
@@ -383,11 +382,7 @@ async def create_token(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Mint a v2 token: the caller must hold every permission it grants."""
-    try:
-        decoded = go_decode(await request.read(), V2_AUTHORIZATION_POST)
-    except GoJSONError as exc:
-        raise PlatformError(INVALID, f"invalid json structure: {exc}") from None
-    wanted = validate_create(decoded, legacy=False)
+    wanted = decode_create(await request.read(), V2_AUTHORIZATION_POST, legacy=False)
     if state.store.user(caller.user_id) is None:
         raise PlatformError(INVALID, "unable to create token")
     user_id = wanted.user_id or caller.user_id

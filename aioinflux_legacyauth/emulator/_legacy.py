@@ -26,7 +26,7 @@ from ._schemas import (
     AUTHORIZATION_UPDATE,
     LEGACY_AUTHORIZATION_POST,
     PASSWORD_SET,
-    validate_create,
+    decode_create,
 )
 from ._state import EmulatorState
 from ._store import AUTHORIZATION_NOT_FOUND, LegacyRecord, TokenRecord
@@ -130,11 +130,7 @@ async def create_authorization(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """POST: decode, validate, authorize the caller, then create (username must be free)."""
-    try:
-        decoded = go_decode(await request.read(), LEGACY_AUTHORIZATION_POST)
-    except GoJSONError as exc:
-        raise PlatformError(INVALID, f"invalid json structure: {exc}") from None
-    wanted = validate_create(decoded, legacy=True)
+    wanted = decode_create(await request.read(), LEGACY_AUTHORIZATION_POST, legacy=True)
     store = state.store
     if store.user(caller.user_id) is None:
         raise PlatformError(INVALID, "unable to create token")

@@ -158,6 +158,15 @@ def _permission(decoded: object) -> Permission:
     )
 
 
+def decode_create(body: bytes, schema: GoStruct, *, legacy: bool) -> CreateRequest:
+    """Decode then validate a create body; a decoder failure is ``invalid json structure``."""
+    try:
+        decoded = go_decode(body, schema)
+    except GoJSONError as exc:
+        raise PlatformError(INVALID, f"invalid json structure: {exc}") from None
+    return validate_create(decoded, legacy=legacy)
+
+
 def validate_create(decoded: Mapping[str, object], *, legacy: bool) -> CreateRequest:
     """``SetDefaults`` then ``Validate`` of the server's create request, first failure wins."""
     status = _text(decoded, "status") or AuthStatus.ACTIVE.value
