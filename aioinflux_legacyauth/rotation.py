@@ -1,0 +1,384 @@
+"""Crash-safe password rotation for legacy authorizations.
+
+For each target the protocol (``reference/reliability-perf.md`` section 3.1) is:
+
+1. generate a strong password and journal it (fsync'd) **before** sending it;
+2. set it; every retry, and every resumed run, sends that same journaled password;
+3. verify it by logging in through the v1 ``/query`` endpoint;
+4. publish it to the sink (durably), then journal the item as done;
+5. when every item is done, scrub the passwords from the journal.
+
+Running :func:`rotate` again with the same journal resumes the job: done items are
+skipped, pending ones are re-sent their journaled password, never a new one. A crash at
+any point therefore loses no credential: each target either still has its old password,
+or has a new one that is in the journal and, once the job is resumed, in the sink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import string
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from . import _bulk
+from ._bulk import BulkReport, ItemResult, Outcome
+from ._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPolicyError
+from ._journal import ItemState, Journal, JournalError, Stage, Target
+from ._models import LegacyAuthorization
+from ._retry import AttemptLog
+from ._sinks import Credential, CredentialSink, FileSink, OutputFormat, render_credentials
+from ._tracing import TraceSpanLike, child_span, fan_out_parent
+
+if TYPE_CHECKING:
+    from ._client import LegacyAuthClient
+
+__all__ = [
+    "Credential",
+    "CredentialSink",
+    "FileSink",
+    "JournalError",
+    "OutputFormat",
+    "PublishError",
+    "RotationReport",
+    "Target",
+    "generate_password",
+    "render_credentials",
+    "rotate",
+]
+
+OP: Final = "rotate"
+#: 32 random bytes (256 bits), URL-safe base64: 43 ASCII characters, within 8..72.
+PASSWORD_ENTROPY_BYTES: Final = 32
+
+
+class PublishError(LegacyAuthError):
+    """The sink refused new credentials. They stay in the journal; re-run to resume."""
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RotationReport(BulkReport):
+    """A :class:`BulkReport` of a rotation, plus which job it was and how it ended."""
+
+    #: The job's ID, as recorded in the journal.
+    job: str = ""
+    journal: Path | None = None
+    #: Whether this call resumed a job an earlier call started.
+    resumed: bool = False
+    #: Whether the job is finished and its journal holds no password any more.
+    complete: bool = False
+
+
+def generate_password() -> str:
+    """A new random password: 256 bits, URL-safe, with upper- and lower-case and digits.
+
+    Three character classes satisfy ``influxd --strong-passwords`` too.
+    """
+    while True:
+        password = secrets.token_urlsafe(PASSWORD_ENTROPY_BYTES)
+        if (
+            any(char in string.ascii_uppercase for char in password)
+            and any(char in string.ascii_lowercase for char in password)
+            and any(char in string.digits for char in password)
+        ):
+            return password
+
+
+def _as_target(item: object) -> Target:
+    if isinstance(item, LegacyAuthorization):
+        return Target(item.id, item.username)
+    if isinstance(item, Target):
+        return item
+    msg = f"rotate() takes LegacyAuthorization or Target items, got {type(item).__name__}"
+    raise TypeError(msg)
+
+
+def _open_journal(path: Path, targets: Sequence[Target] | None) -> tuple[Journal, bool]:
+    """The job's journal: created for ``targets``, or loaded to resume (True)."""
+    if not path.exists():
+        if not targets:
+            msg = "nothing to rotate: no targets given and no journal to resume"
+            raise ValueError(msg)
+        return Journal.create(path, targets), False
+    journal = Journal.load(path)
+    planned = {target.id for target in journal.targets}
+    strangers = [target.id for target in targets or () if target.id not in planned]
+    if strangers:
+        shown = ", ".join(strangers[:5]) + (", ..." if len(strangers) > 5 else "")
+        msg = (
+            f"journal {path} belongs to job {journal.job}, which does not include "
+            f"{len(strangers)} of the selected authorizations ({shown}); finish that job "
+            f"or start a new one with another journal"
+        )
+        journal.release()
+        raise JournalError(msg)
+    return journal, True
+
+
+class _Publisher:
+    """Publishes verified credentials in batches (group commit), then journals them done."""
+
+    def __init__(self, sink: CredentialSink, journal: Journal) -> None:
+        self._sink = sink
+        self._journal = journal
+        self._queue: list[tuple[Credential, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def publish(self, credential: Credential) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((credential, waiter))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        await waiter
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            credentials = [credential for credential, _ in batch]
+            try:
+                try:
+                    await self._sink.publish(credentials)
+                except Exception as exc:
+                    msg = (
+                        f"publishing {len(credentials)} new credentials failed "
+                        f"({exc.__class__.__name__}: {exc}); they are kept in the journal "
+                        f"{self._journal.path}: fix the cause and run the rotation again"
+                    )
+                    raise PublishError(msg) from exc
+                await self._journal.append(*({"type": "done", "id": c.id} for c in credentials))
+            except LegacyAuthError as error:
+                for _, waiter in batch + self._queue:
+                    if not waiter.done():
+                        waiter.set_exception(error)
+                self._queue = []
+                return
+            for _, waiter in batch:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def wait(self) -> None:
+        if self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+
+@attrs.define
+class _Rotation:
+    """One run of a job: the per-item protocol, driven by the bulk worker pool."""
+
+    client: LegacyAuthClient
+    journal: Journal
+    publisher: _Publisher
+    verify: bool
+    parent: TraceSpanLike | None
+    generate: Callable[[], str]
+
+    async def __call__(self, target: Target) -> ItemResult:
+        state = self.journal.state(target.id)
+        if state.stage is Stage.DONE:
+            return _earlier(target, state)
+        if state.stage is Stage.FAILED:
+            return _earlier(target, state)
+        log = AttemptLog()
+        started = time.monotonic()
+        if state.stage is Stage.VERIFIED:
+            assert state.password is not None  # noqa: S101 - journaled with the pending record
+            return await self._publish(target, state.password, state.logged_in, started)
+        password = state.password
+        if password is None:
+            password = self.generate()
+            self.client.check_password(password)
+            # Durable before it is sent: from here on a crash cannot lose it.
+            await self.journal.append({"type": "pending", "id": target.id, "password": password})
+        span = child_span(self.parent)
+        try:
+            await self.client._set_password(
+                target.id, password, trace_span=span, timeout=None, retry=None, log=log
+            )
+        except (NotFoundError, InvalidError, PasswordPolicyError) as error:
+            # The server refused it, so it never took effect: the old password stands.
+            reason = "not_found" if isinstance(error, NotFoundError) else "refused"
+            message = getattr(error, "message", None) or str(error)
+            await self.journal.append(
+                {"type": "failed", "id": target.id, "reason": reason, "message": message}
+            )
+            return _bulk.result_from_error(target.id, OP, error, log)
+        except LegacyAuthError as error:
+            # Maybe applied, maybe not: the journaled password is re-sent on resume.
+            return _bulk.result_from_error(target.id, OP, error, log)
+        await self.journal.append({"type": "set", "id": target.id})
+        logged_in: bool | None = None
+        if self.verify:
+            try:
+                logged_in = await self._verify(target, password, span)
+            except LegacyAuthError as error:
+                result = _bulk.result_from_error(target.id, OP, error, log)
+                return _with_message(result, f"password set; verifying it failed: {error}")
+            if logged_in is None:
+                return ItemResult(
+                    key=target.id,
+                    op=OP,
+                    outcome=Outcome.FAILED,
+                    status=401,
+                    message=(
+                        "password set, but logging in with it failed; it is kept in the "
+                        "journal and re-sent when the job is run again"
+                    ),
+                    attempts=log.attempts,
+                    elapsed=time.monotonic() - started,
+                )
+        await self.journal.append({"type": "verified", "id": target.id, "login": logged_in})
+        return await self._publish(target, password, logged_in, started, log.attempts)
+
+    async def _verify(
+        self, target: Target, password: str, span: TraceSpanLike | None
+    ) -> bool | None:
+        """True: logged in. False: cannot log in by design (inactive). None: failed."""
+        if await self.client.check_login(target.username, password, trace_span=span):
+            return True
+        current = await self.client.get(target.id, trace_span=span)
+        return None if current.active else False
+
+    async def _publish(
+        self,
+        target: Target,
+        password: str,
+        logged_in: bool | None,
+        started: float,
+        attempts: int = 0,
+    ) -> ItemResult:
+        await self.publisher.publish(Credential(target.id, target.username, password))
+        return ItemResult(
+            key=target.id,
+            op=OP,
+            outcome=Outcome.OK,
+            status=204,
+            message=_VERIFIED[logged_in if self.verify else None],
+            attempts=attempts,
+            elapsed=time.monotonic() - started,
+        )
+
+
+_VERIFIED: Final[dict[bool | None, str]] = {
+    True: "rotated and verified by logging in",
+    False: "rotated; not verified: the authorization is inactive and cannot log in",
+    None: "rotated; not verified",
+}
+
+
+def _earlier(target: Target, state: ItemState) -> ItemResult:
+    if state.stage is Stage.DONE:
+        return ItemResult(
+            key=target.id,
+            op=OP,
+            outcome=Outcome.ALREADY_DONE,
+            message="rotated by an earlier run of this job",
+        )
+    outcome = Outcome.NOT_FOUND if state.reason == "not_found" else Outcome.FAILED
+    return ItemResult(key=target.id, op=OP, outcome=outcome, message=state.message)
+
+
+def _with_message(result: ItemResult, message: str) -> ItemResult:
+    return ItemResult(
+        key=result.key,
+        op=result.op,
+        outcome=result.outcome,
+        status=result.status,
+        code=result.code,
+        message=message,
+        attempts=result.attempts,
+        elapsed=result.elapsed,
+        error=result.error,
+    )
+
+
+async def rotate(
+    client: LegacyAuthClient,
+    targets: Iterable[LegacyAuthorization | Target] | None,
+    *,
+    journal: str | os.PathLike[str],
+    sink: CredentialSink,
+    verify: bool = True,
+    concurrency: int = 4,
+    on_result: _bulk.ResultCallback | None = None,
+    on_progress: _bulk.ProgressCallback | None = None,
+    trace_span: TraceSpanLike | None = None,
+) -> RotationReport:
+    """Give every target a new random password without ever losing one.
+
+    ``journal`` is the job's write-ahead log: a new path starts a job over ``targets``;
+    an existing journal resumes its job (``targets`` may then be None, and must not name
+    authorizations outside the job). ``sink`` receives the new credentials once verified
+    (a :class:`FileSink`, or your own secret store). ``verify`` logs in with each new
+    password through ``/query``; inactive authorizations cannot log in and are published
+    unverified. Returns one result per target: ``ok`` (rotated now), ``already_done``
+    (rotated by an earlier run), ``not_found``, ``failed`` or ``unknown`` (kept in the
+    journal, finished by the next run). Raises :class:`JournalError` or
+    :class:`PublishError` when the journal or the sink fails; nothing is lost then either.
+    """
+    _bulk.check_concurrency(concurrency)
+    wanted = None if targets is None else [_as_target(item) for item in targets]
+    client._live_transport()
+    path = Path(journal)
+    job, resumed = _open_journal(path, wanted)
+    started = time.monotonic()
+    try:
+        if job.complete:
+            results = tuple(_earlier(t, job.state(t.id)) for t in job.targets)
+            return _report(job, results, started, resumed=resumed)
+        publisher = _Publisher(sink, job)
+        # Done items of an interrupted run still have their password in the journal:
+        # publish them again, so the sink holds them even if its earlier copy was lost.
+        earlier = [
+            Credential(t.id, t.username, state.password)
+            for t in job.targets
+            if (state := job.state(t.id)).stage is Stage.DONE and state.password is not None
+        ]
+        if earlier:
+            try:
+                await sink.publish(earlier)
+            except Exception as exc:
+                msg = f"publishing the credentials of the earlier run failed: {exc}"
+                raise PublishError(msg) from exc
+        rotation = _Rotation(
+            client=client,
+            journal=job,
+            publisher=publisher,
+            verify=verify,
+            parent=fan_out_parent(trace_span, client._trace_span),
+            generate=generate_password,
+        )
+        report = await _bulk.run_bulk(
+            job.targets,
+            rotation,
+            op=OP,
+            concurrency=concurrency,
+            fail_fast=False,
+            on_result=on_result,
+            on_progress=on_progress,
+        )
+        await publisher.wait()
+        if job.finished:
+            await asyncio.to_thread(job.scrub)
+        return _report(job, report.results, started, resumed=resumed)
+    finally:
+        await job.close()
+
+
+def _report(
+    job: Journal, results: tuple[ItemResult, ...], started: float, *, resumed: bool
+) -> RotationReport:
+    return RotationReport(
+        op=OP,
+        results=results,
+        elapsed=time.monotonic() - started,
+        job=job.job,
+        journal=job.path,
+        resumed=resumed,
+        complete=job.complete,
+    )

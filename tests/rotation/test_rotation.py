@@ -1,0 +1,360 @@
+"""rotate() against the emulator: the protocol, resuming, and every way an item ends."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from aioinflux_legacyauth import LegacyAuthClient, LegacyAuthorization, Outcome
+from aioinflux_legacyauth._journal import Journal, Stage, Target
+from aioinflux_legacyauth.emulator import Fault, FaultKind, ThreadedEmulator
+from aioinflux_legacyauth.rotation import (
+    Credential,
+    FileSink,
+    JournalError,
+    PublishError,
+    RotationReport,
+    generate_password,
+    rotate,
+)
+
+OLD = "old-Password-1"
+
+
+class MemorySink:
+    """A sink keeping what it was given, optionally failing on purpose."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.fail = fail
+        self.published: dict[str, Credential] = {}
+        self.calls = 0
+
+    async def publish(self, credentials: Sequence[Credential]) -> None:
+        self.calls += 1
+        if self.fail:
+            raise OSError("secret store unreachable")
+        self.published.update((credential.id, credential) for credential in credentials)
+
+
+def seed(emulator: ThreadedEmulator, count: int, **options: object) -> list[LegacyAuthorization]:
+    return [
+        emulator.create_legacy_authorization(f"svc-{index:03}", password=OLD, **options)  # type: ignore[arg-type]
+        for index in range(count)
+    ]
+
+
+def journal_text(path: Path) -> str:
+    return path.read_text()
+
+
+def records(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def pending_passwords(path: Path) -> dict[str, str]:
+    return {str(r["id"]): str(r["password"]) for r in records(path) if r["type"] == "pending"}
+
+
+async def test_a_rotation_sets_verifies_publishes_and_scrubs(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 12)
+    journal, output = tmp_path / "job.jsonl", tmp_path / "out.json"
+    seen: list[Outcome] = []
+    progress: list[int] = []
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(
+            client,
+            auths,
+            journal=journal,
+            sink=FileSink(output),
+            concurrency=3,
+            on_result=lambda result: seen.append(result.outcome),
+            on_progress=lambda done, total: progress.append(done),
+        )
+        published = json.loads(output.read_text())
+        logins = [await client.check_login(row["username"], row["password"]) for row in published]
+        old_logins = [await client.check_login(auth.username, OLD) for auth in auths]
+
+    assert isinstance(report, RotationReport)
+    assert report.all_ok
+    assert report.counts[Outcome.OK] == 12
+    assert report.complete
+    assert not report.resumed
+    assert report.journal == journal
+    assert {r.message for r in report.results} == {"rotated and verified by logging in"}
+    assert seen == [Outcome.OK] * 12
+    assert progress[-1] == 12
+    assert [row["id"] for row in published] == sorted(auth.id for auth in auths)
+    assert all(logins)
+    assert not any(old_logins)
+    assert len({row["password"] for row in published}) == 12
+    text = journal_text(journal)
+    assert "password" not in text
+    assert not any(row["password"] in text for row in published)
+    assert records(journal)[-1] == {"type": "complete"}
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+
+
+async def test_running_a_finished_job_again_sends_nothing(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 3)
+    journal = tmp_path / "job.jsonl"
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        first = await rotate(client, auths, journal=journal, sink=MemorySink())
+        legacyauth_emulator.requests.clear()
+        sink = MemorySink()
+        again = await rotate(client, None, journal=journal, sink=sink)
+    assert again.job == first.job
+    assert again.resumed
+    assert again.complete
+    assert [r.outcome for r in again.results] == [Outcome.ALREADY_DONE] * 3
+    assert len(legacyauth_emulator.requests) == 0
+    assert sink.calls == 0
+
+
+async def test_a_pending_password_is_resent_never_replaced(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 3)
+    journal_path = tmp_path / "job.jsonl"
+    # As a crash right after journaling leaves it: pending, maybe never sent.
+    journal = Journal.create(journal_path, [Target(a.id, a.username) for a in auths])
+    await journal.append({"type": "pending", "id": auths[0].id, "password": "Journaled-pw-0"})
+    await journal.append({"type": "pending", "id": auths[1].id, "password": "Journaled-pw-1"})
+    await journal.append({"type": "set", "id": auths[1].id})
+    await journal.close()
+    sink = MemorySink()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(client, auths, journal=journal_path, sink=sink)
+
+    assert report.resumed
+    assert report.all_ok
+    assert sink.published[auths[0].id].password == "Journaled-pw-0"
+    assert sink.published[auths[1].id].password == "Journaled-pw-1"
+    assert legacyauth_emulator.password_matches(auths[0].id, "Journaled-pw-0")
+    assert legacyauth_emulator.password_matches(auths[1].id, "Journaled-pw-1")
+    fresh = sink.published[auths[2].id].password
+    assert legacyauth_emulator.password_matches(auths[2].id, fresh)
+
+
+async def test_a_verified_item_is_published_without_being_set_again(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    (auth,) = seed(legacyauth_emulator, 1)
+    legacyauth_emulator.set_password(auth.id, "Verified-pw-1")
+    journal_path = tmp_path / "job.jsonl"
+    journal = Journal.create(journal_path, [Target(auth.id, auth.username)])
+    await journal.append({"type": "pending", "id": auth.id, "password": "Verified-pw-1"})
+    await journal.append({"type": "set", "id": auth.id})
+    await journal.append({"type": "verified", "id": auth.id, "login": True})
+    await journal.close()
+    legacyauth_emulator.requests.clear()
+    sink = MemorySink()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(client, None, journal=journal_path, sink=sink)
+    assert report.all_ok
+    assert sink.published[auth.id].password == "Verified-pw-1"
+    assert len(legacyauth_emulator.requests) == 0
+
+
+async def test_done_items_of_an_interrupted_run_are_published_again(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    first, second = seed(legacyauth_emulator, 2)
+    legacyauth_emulator.set_password(first.id, "Done-before-1")
+    journal_path = tmp_path / "job.jsonl"
+    journal = Journal.create(journal_path, [Target(a.id, a.username) for a in (first, second)])
+    await journal.append({"type": "pending", "id": first.id, "password": "Done-before-1"})
+    await journal.append({"type": "done", "id": first.id})
+    await journal.close()
+    output = tmp_path / "out.csv"  # the first run's output was lost
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(client, None, journal=journal_path, sink=FileSink(output, "csv"))
+    assert [r.outcome for r in report.results] == [Outcome.ALREADY_DONE, Outcome.OK]
+    assert "Done-before-1" in output.read_text()
+    assert second.id in output.read_text()
+    assert report.complete
+
+
+async def test_inactive_authorizations_are_rotated_but_cannot_be_verified(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    (auth,) = seed(legacyauth_emulator, 1, active=False)
+    sink = MemorySink()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(client, [auth], journal=tmp_path / "j", sink=sink)
+    (result,) = report.results
+    assert result.outcome is Outcome.OK
+    assert result.message is not None
+    assert "inactive" in result.message
+    assert legacyauth_emulator.password_matches(auth.id, sink.published[auth.id].password)
+    assert report.complete
+
+
+async def test_no_verify_sends_no_login(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 2)
+    legacyauth_emulator.requests.clear()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(
+            client, auths, journal=tmp_path / "j", sink=MemorySink(), verify=False
+        )
+    assert report.all_ok
+    assert {r.message for r in report.results} == {"rotated; not verified"}
+    assert legacyauth_emulator.requests.count(path="/query") == 0
+
+
+async def test_a_deleted_target_is_not_found_and_the_job_still_finishes(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 2)
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        await client.delete(auths[0].id)
+        report = await rotate(client, auths, journal=tmp_path / "j", sink=MemorySink())
+    assert [r.outcome for r in report.results] == [Outcome.NOT_FOUND, Outcome.OK]
+    assert not report.all_ok
+    assert report.complete  # not found is terminal: nothing of it to keep
+    assert "password" not in (tmp_path / "j").read_text()
+
+
+async def test_an_unverifiable_active_item_stays_in_the_journal(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auths = seed(legacyauth_emulator, 2)
+    journal = tmp_path / "j"
+    sink = MemorySink()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        real_check = client.check_login
+
+        async def refuse_first(username: str, password: str, **options: object) -> bool:
+            if username == auths[0].username:
+                return False
+            return await real_check(username, password, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(client, "check_login", refuse_first)
+        report = await rotate(client, auths, journal=journal, sink=sink)
+        kept = pending_passwords(journal)[auths[0].id]
+        published_first = set(sink.published)
+        monkeypatch.undo()
+        again = await rotate(client, auths, journal=journal, sink=sink)
+
+    first = report.results[0]
+    assert first.outcome is Outcome.FAILED
+    assert first.message is not None
+    assert "logging in with it failed" in first.message
+    assert published_first == {auths[1].id}
+    assert not report.complete
+    assert [r.outcome for r in again.results] == [Outcome.OK, Outcome.ALREADY_DONE]
+    assert sink.published[auths[0].id].password == kept
+    assert again.complete
+
+
+async def test_a_bad_token_stops_the_job_and_a_resume_finishes_it(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 4)
+    journal = tmp_path / "j"
+    sink = MemorySink()
+    async with LegacyAuthClient(legacyauth_emulator.url, "not-the-token") as client:
+        report = await rotate(client, auths, journal=journal, sink=sink, concurrency=1)
+    assert report.results[0].outcome is Outcome.FAILED
+    assert {r.outcome for r in report.results[1:]} == {Outcome.SKIPPED}
+    assert not report.complete
+    sent = pending_passwords(journal)
+    assert list(sent) == [auths[0].id]
+
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        again = await rotate(client, auths, journal=journal, sink=sink)
+    assert again.all_ok
+    assert sink.published[auths[0].id].password == sent[auths[0].id]
+    assert again.complete
+
+
+async def test_faults_on_the_way_lose_nothing(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 20)
+    faults = legacyauth_emulator.faults
+    faults.add(Fault(FaultKind.DROP_AFTER), method="POST", path="*/password", times=3)
+    faults.add(Fault.unavailable(retry_after=None), method="POST", path="*/password", times=3)
+    faults.add(Fault(FaultKind.DROP_BEFORE), method="POST", path="*/password", times=2, skip=5)
+    output = tmp_path / "out.json"
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(client, auths, journal=tmp_path / "j", sink=FileSink(output))
+    assert report.all_ok, [(r.outcome, r.message) for r in report.unsuccessful]
+    for row in json.loads(output.read_text()):
+        assert legacyauth_emulator.password_matches(row["id"], row["password"])
+    assert max(r.attempts for r in report.results) >= 2
+
+
+async def test_a_failing_sink_stops_the_job_and_keeps_the_passwords(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 3)
+    journal = tmp_path / "j"
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        with pytest.raises(PublishError, match="kept in the journal") as caught:
+            await rotate(client, auths, journal=journal, sink=MemorySink(fail=True))
+        assert "secret store unreachable" in str(caught.value)
+        kept = pending_passwords(journal)
+        assert kept
+        for auth_id, password in kept.items():
+            assert legacyauth_emulator.password_matches(auth_id, password)
+        sink = MemorySink()
+        again = await rotate(client, auths, journal=journal, sink=sink)
+    assert again.all_ok
+    for auth_id, password in kept.items():
+        assert sink.published[auth_id].password == password
+
+
+async def test_a_journal_of_another_job_is_refused(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    first, second = seed(legacyauth_emulator, 2)
+    journal = tmp_path / "j"
+    Journal.create(journal, [Target(first.id, first.username)]).release()
+    before = journal.read_text()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        with pytest.raises(JournalError, match="does not include 1 of the selected"):
+            await rotate(client, [first, second], journal=journal, sink=MemorySink())
+        # The subset is fine: the job decides what is rotated.
+        report = await rotate(client, [first], journal=journal, sink=MemorySink())
+    assert before in journal.read_text()
+    assert report.all_ok
+
+
+async def test_arguments_are_checked_before_anything_is_written(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    journal = tmp_path / "j"
+    client = LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token)
+    with pytest.raises(ValueError, match="concurrency"):
+        await rotate(client, [], journal=journal, sink=MemorySink(), concurrency=0)
+    async with client:
+        with pytest.raises(ValueError, match="nothing to rotate"):
+            await rotate(client, [], journal=journal, sink=MemorySink())
+        with pytest.raises(TypeError, match="LegacyAuthorization or Target"):
+            await rotate(client, ["0000000000000001"], journal=journal, sink=MemorySink())  # type: ignore[list-item]
+    assert not journal.exists()
+
+
+def test_generated_passwords_are_strong_and_fit_the_server() -> None:
+    passwords = {generate_password() for _ in range(200)}
+    assert len(passwords) == 200
+    for password in passwords:
+        assert len(password) == 43
+        assert any(c.isupper() for c in password)
+        assert any(c.islower() for c in password)
+        assert any(c.isdigit() for c in password)
+
+
+async def test_stage_order_matches_the_protocol() -> None:
+    assert [s.terminal for s in Stage] == [False, False, False, False, True, True]
