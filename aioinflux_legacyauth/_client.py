@@ -6,6 +6,7 @@ import asyncio
 import enum
 import functools
 import logging
+import re
 from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -37,6 +38,8 @@ DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, sock_connect=5, sock_re
 
 _T = TypeVar("_T")
 _NOT_FOUND_MESSAGE: Final = "authorization not found"
+#: What InfluxDB IDs look like when it writes them.
+_ID_PATTERN: Final = re.compile(r"[0-9a-f]{16}")
 _RESERVED_HEADERS: Final = frozenset({"authorization", "zap-trace-span"})
 
 
@@ -381,7 +384,7 @@ class LegacyAuthClient:
         body = AuthorizationCreate(
             username=username,
             status=AuthStatus(status),
-            org_id=org_id or await self._default_org_id(headers, timeout),
+            org_id=org_id or await self._default_org_id(trace_span, timeout),
             user_id=user_id,
             description=description,
             permissions=perms,
@@ -398,26 +401,15 @@ class LegacyAuthClient:
         return created
 
     async def _default_org_id(
-        self, headers: Mapping[str, str], timeout: aiohttp.ClientTimeout | None
+        self, trace_span: TraceSpanLike | None, timeout: aiohttp.ClientTimeout | None
     ) -> str:
         if self.org_id:
             return self.org_id
         if not self.org:
             msg = "create() needs org_id=, or a client made with org_id= or org="
             raise ValueError(msg)
-        found = await self._call(
-            sansio.build_find_org(self.org, headers),
-            sansio.parse_org_id,
-            safety=RetrySafety.IDEMPOTENT,
-            timeout=timeout,
-        )
-        if found is None:
-            msg = f"organization {self.org!r} not found"
-            raise NotFoundError(
-                status=404, code="not found", message=msg, method="GET", path="/api/v2/orgs"
-            )
-        self.org_id = found
-        return found
+        self.org_id = await self.find_org_id(self.org, trace_span=trace_span, timeout=timeout)
+        return self.org_id
 
     async def _set_initial_password(
         self,
@@ -600,6 +592,87 @@ class LegacyAuthClient:
             retry=retry,
         )
 
+    # -- org and bucket lookups (/api/v2) ----------------------------------------------
+
+    async def find_org_id(
+        self,
+        name: str,
+        *,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> str:
+        """The ID of the organization called ``name`` (``GET /api/v2/orgs?org=``).
+
+        Raises :class:`NotFoundError` if there is none, or if the token may not read it
+        (the server leaves out what the caller cannot read).
+        """
+        _check_text("name", name)
+        request = sansio.build_find_org(name, self._headers(trace_span))
+        try:
+            found = await self._call(
+                request,
+                sansio.parse_org_id,
+                safety=RetrySafety.IDEMPOTENT,
+                timeout=timeout,
+                retry=retry,
+            )
+        except NotFoundError:
+            found = None  # the server's 404 for an unknown name; one message for both cases
+        if found is None:
+            msg = f"organization {name!r} not found"
+            raise _lookup_not_found(msg, request)
+        return found
+
+    async def find_bucket_id(
+        self,
+        name: str,
+        *,
+        org_id: str,
+        accept_id: bool = False,
+        trace_span: TraceSpanLike | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> str:
+        """The ID of the bucket called ``name`` in the org ``org_id`` (``GET /api/v2/buckets``).
+
+        With ``accept_id=True``, ``name`` may also be a bucket ID, as ``influx v1 auth create
+        --read-bucket`` expects: a value of 16 lower-case hex digits that is the ID of a
+        bucket in that org is returned as it is. Any other value, an ID-like name included,
+        is looked up by name. Raises :class:`NotFoundError` if no bucket matches.
+        """
+        _check_text("name", name)
+        _check_text("org_id", org_id)
+        headers = self._headers(trace_span)
+        if accept_id and _ID_PATTERN.fullmatch(name):
+            try:
+                owner = await self._call(
+                    sansio.build_get_bucket(name, headers),
+                    sansio.parse_bucket_org_id,
+                    safety=RetrySafety.IDEMPOTENT,
+                    timeout=timeout,
+                    retry=retry,
+                )
+            except NotFoundError:
+                owner = None
+            if owner == org_id.lower():
+                return name
+        request = sansio.build_find_bucket(name, org_id, headers)
+        try:
+            found = await self._call(
+                request,
+                sansio.parse_bucket_id,
+                safety=RetrySafety.IDEMPOTENT,
+                timeout=timeout,
+                retry=retry,
+            )
+        except NotFoundError:
+            found = None  # a 404 (unknown bucket or org) and an empty list mean the same here
+        if found is None:
+            msg = f"bucket {name!r} not found in org {org_id}"
+            raise _lookup_not_found(msg, request)
+        return found
+
     # -- bulk operations ----------------------------------------------------------------
 
     async def bulk_update(
@@ -711,6 +784,12 @@ class LegacyAuthClient:
 
 
 _ItemSource = Iterable[Any] | AsyncIterable[Any]
+
+
+def _lookup_not_found(message: str, request: sansio.Request) -> NotFoundError:
+    return NotFoundError(
+        status=404, code="not found", message=message, method=request.method, path=request.path
+    )
 
 
 def update_body(status: AuthStatus | str | None, description: str | None) -> AuthorizationUpdate:

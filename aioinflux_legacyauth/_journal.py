@@ -42,6 +42,8 @@ if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go 
 __all__ = ["ItemState", "Journal", "JournalError", "Stage", "Target"]
 
 VERSION: Final = 1
+#: How every journal starts: its header record.
+_HEADER: Final = b'{"type":"job"'
 _FILE_MODE: Final = 0o600
 
 
@@ -124,11 +126,15 @@ class Journal:
         header: Mapping[str, Any],
         targets: Sequence[Target],
         records: Iterable[Any],
+        *,
+        created: bool = False,
     ) -> None:
         self.path = path
         self.job = str(header["job"])
         self.targets = tuple(targets)
         self._header = dict(header)
+        #: Whether this object started the job (False: it was opened to resume the job).
+        self.created = created
         self.complete = False
         self._fd: int | None = fd
         self._states = {target.id: ItemState() for target in self.targets}
@@ -148,15 +154,6 @@ class Journal:
     def create(cls, path: str | os.PathLike[str], targets: Iterable[Target]) -> Journal:
         """Create a new journal at ``path`` (it must not exist) for these targets."""
         where = Path(path)
-        unique = list({target.id: target for target in targets}.values())
-        job = uuid.uuid4().hex
-        header = {
-            "type": "job",
-            "version": VERSION,
-            "job": job,
-            "created": datetime.now(UTC).isoformat(),
-            "targets": [{"id": t.id, "username": t.username} for t in unique],
-        }
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(where, flags, _FILE_MODE)
@@ -171,7 +168,25 @@ class Journal:
         except JournalError:
             os.close(fd)
             raise
+        return cls._start(where, fd, targets)
+
+    @classmethod
+    def _start(cls, where: Path, fd: int, targets: Iterable[Target], *, drop: int = 0) -> Journal:
+        """Write a new job's header into ``fd``, a journal file the caller locked.
+
+        ``drop``: the bytes a crash left in it (part of a header), removed first.
+        """
+        unique = list({target.id: target for target in targets}.values())
+        header = {
+            "type": "job",
+            "version": VERSION,
+            "job": uuid.uuid4().hex,
+            "created": datetime.now(UTC).isoformat(),
+            "targets": [{"id": t.id, "username": t.username} for t in unique],
+        }
         try:
+            if drop:
+                os.ftruncate(fd, 0)
             _write_all(fd, _encode(header))
             os.fsync(fd)
             _fsync_directory(where)
@@ -179,11 +194,16 @@ class Journal:
             os.close(fd)
             msg = f"cannot write journal {where}: {exc.strerror}"
             raise JournalError(msg) from exc
-        return cls(where, fd, header, unique, ())
+        return cls(where, fd, header, unique, (), created=True)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Journal:
-        """Open an existing journal to resume its job; a torn last line is dropped."""
+    def load(cls, path: str | os.PathLike[str], restart: Iterable[Target] | None = None) -> Journal:
+        """Open an existing journal to resume its job; a torn last line is dropped.
+
+        A journal that is empty, or holds part of a header and nothing more, was left by a
+        crash in :meth:`create`, before any password: given ``restart`` targets, a new job
+        over them starts in it (``created`` is then True); without, it is an error.
+        """
         where = Path(path)
         try:
             fd = os.open(where, os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
@@ -201,14 +221,12 @@ class Journal:
             _lock(fd, where)
             with open(fd, "rb", closefd=False) as reader:
                 raw = reader.read()
-            complete_part, _, torn = raw.rpartition(b"\n")
-            if torn:
-                # A crash mid-append: drop the partial line so the next append starts clean.
-                os.ftruncate(fd, len(complete_part) + 1 if complete_part else 0)
-                os.fsync(fd)
         except BaseException:
             os.close(fd)
             raise
+        complete_part, _, torn = raw.rpartition(b"\n")
+        if not complete_part and restart is not None and _HEADER.startswith(torn[: len(_HEADER)]):
+            return cls._start(where, fd, restart, drop=len(raw))
         lines = complete_part.split(b"\n") if complete_part else []
         try:
             records = [json.loads(line) for line in lines]
@@ -223,11 +241,21 @@ class Journal:
         header = records[0]
         try:
             targets = [Target(str(t["id"]), str(t["username"])) for t in header["targets"]]
-            return cls(where, fd, header, targets, records[1:])
+            journal = cls(where, fd, header, targets, records[1:])
         except (KeyError, TypeError, ValueError) as exc:
             os.close(fd)
             msg = f"journal {where} is corrupt: {exc.__class__.__name__} in a record"
             raise JournalError(msg) from None
+        if torn:
+            # A crash mid-append: drop the partial line so the next append starts clean.
+            # (Only now: a file that is not a journal is left as it is.)
+            try:
+                os.ftruncate(fd, len(complete_part) + 1)
+                os.fsync(fd)
+            except BaseException:
+                os.close(fd)
+                raise
+        return journal
 
     # -- reading --------------------------------------------------------------------------
 

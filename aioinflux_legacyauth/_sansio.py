@@ -37,8 +37,10 @@ __all__ = [
     "Request",
     "build_create",
     "build_delete",
+    "build_find_bucket",
     "build_find_org",
     "build_get",
+    "build_get_bucket",
     "build_list",
     "build_set_password",
     "build_update",
@@ -46,6 +48,8 @@ __all__ = [
     "normalize_prefix",
     "parse_authorization",
     "parse_authorization_list",
+    "parse_bucket_id",
+    "parse_bucket_org_id",
     "parse_no_content",
     "parse_org_id",
     "parse_v1_login",
@@ -193,6 +197,16 @@ def build_find_org(name: str, headers: Mapping[str, str]) -> Request:
     return Request("GET", "/api/v2/orgs", (("org", name),), dict(headers))
 
 
+def build_find_bucket(name: str, org_id: str, headers: Mapping[str, str]) -> Request:
+    """``GET /api/v2/buckets?name=<name>&orgID=<id>``: resolve a bucket name in one org."""
+    return Request("GET", "/api/v2/buckets", (("name", name), ("orgID", org_id)), dict(headers))
+
+
+def build_get_bucket(bucket_id: str, headers: Mapping[str, str]) -> Request:
+    """``GET /api/v2/buckets/{id}``: whether a bucket ID exists, and in which org."""
+    return Request("GET", f"/api/v2/buckets/{_id_segment(bucket_id)}", (), dict(headers))
+
+
 def _raise_for_status(request: Request, response: RawResponse) -> None:
     if not 200 <= response.status < 300:
         raise error_from_response(
@@ -292,4 +306,35 @@ def parse_org_id(request: Request, response: RawResponse) -> str | None:
     org_id = first.get("id") if isinstance(first, dict) else None
     if not isinstance(org_id, str):
         raise _decode_error(request, response, "an org in the 'orgs' list has no string 'id'")
+    return org_id
+
+
+def parse_bucket_id(request: Request, response: RawResponse) -> str | None:
+    """The ID of the bucket named as ``request`` asked, or None if the answer lists none.
+
+    The name is matched here too: a server or proxy that ignored the filter must not make
+    a permission land on another bucket.
+    """
+    document = _json_document(request, response)
+    buckets = document.get("buckets") if isinstance(document, dict) else None
+    if not isinstance(buckets, list):
+        raise _decode_error(request, response, "expected an object with a 'buckets' list")
+    wanted = dict(request.params).get("name")
+    for bucket in buckets:
+        bucket_id = bucket.get("id") if isinstance(bucket, dict) else None
+        if not isinstance(bucket_id, str):
+            raise _decode_error(
+                request, response, "a bucket in the 'buckets' list has no string 'id'"
+            )
+        if wanted is None or bucket.get("name") == wanted:
+            return bucket_id
+    return None
+
+
+def parse_bucket_org_id(request: Request, response: RawResponse) -> str:
+    """The ``orgID`` of the one bucket a ``GET /api/v2/buckets/{id}`` returned."""
+    document = _json_document(request, response)
+    org_id = document.get("orgID") if isinstance(document, dict) else None
+    if not isinstance(org_id, str):
+        raise _decode_error(request, response, "expected a bucket object with a string 'orgID'")
     return org_id

@@ -106,7 +106,9 @@ def _open_journal(path: Path, targets: Sequence[Target] | None) -> tuple[Journal
             msg = "nothing to rotate: no targets given and no journal to resume"
             raise ValueError(msg)
         return Journal.create(path, targets), False
-    journal = Journal.load(path)
+    journal = Journal.load(path, restart=targets or None)
+    if journal.created:  # left empty by a crash while it was being created
+        return journal, False
     planned = {target.id for target in journal.targets}
     strangers = [target.id for target in targets or () if target.id not in planned]
     if strangers:
