@@ -23,14 +23,16 @@ from typing import Final
 import attrs
 from rich.table import Table
 
-from .._bulk import BulkReport
+from .._bulk import BulkReport, ItemResult, Outcome, result_from_error, run_bulk
 from .._client import LegacyAuthClient
+from .._errors import LegacyAuthError
 from .._models import AuthStatus, LegacyAuthorization, Permission
+from .._retry import AttemptLog
 from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
 from ..emulator._hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate
 from ._command import Subparsers, add_command, positive_int
-from ._errors import UsageError
+from ._errors import CliError, UsageError
 from ._output import Output
 
 __all__ = ["register"]
@@ -153,7 +155,7 @@ async def _seed(
     count: int,
     concurrency: int,
     out: Output,
-) -> dict[str, str]:
+) -> tuple[dict[str, str], BulkReport]:
     """Create ``count`` credentials through the API; returns their passwords by username."""
     metrics, logs = (emulator.buckets[name] for name in _BUCKETS)
     grants = {
@@ -167,31 +169,32 @@ async def _seed(
     }
     names = [f"{_ROLES[index % len(_ROLES)]}-{index + 1:03}" for index in range(count)]
     passwords = {name: generate_password() for name in names}
-    pending = iter(names)
-    done = 0
-    with out.progress("seeding", count) as progress:
 
-        async def worker() -> None:
-            nonlocal done
-            for name in pending:
-                role = name.rsplit("-", 1)[0]
-                await client.create(
-                    username=name,
-                    permissions=grants[role],
-                    password=passwords[name],
-                    description=f"{role} credential seeded by the demo",
-                )
-                done += 1
-                progress(done, count)
-
+    async def create(name: str) -> ItemResult:
+        role = name.rsplit("-", 1)[0]
         try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(concurrency):
-                    group.create_task(worker())
-        except BaseExceptionGroup as group_error:
-            # The first failure says what went wrong; the others are its echoes.
-            raise group_error.exceptions[0] from None
-    return passwords
+            created = await client.create(
+                username=name,
+                permissions=grants[role],
+                password=passwords[name],
+                description=f"{role} credential seeded by the demo",
+            )
+        except LegacyAuthError as error:
+            return result_from_error(name, "create", error, AttemptLog())
+        return ItemResult(key=created.id, op="create", outcome=Outcome.OK, status=201)
+
+    # The bulk API's worker pool, with a create per item (creates are not a bulk operation).
+    with out.progress("seeding", count) as progress:
+        report = await run_bulk(
+            names,
+            create,
+            op="create",
+            concurrency=concurrency,
+            fail_fast=True,
+            on_result=None,
+            on_progress=progress,
+        )
+    return passwords, report
 
 
 async def _wait_for_interrupt() -> None:
@@ -221,8 +224,13 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
         passwords: dict[str, str] = {}
 
         async def seed() -> tuple[str, bool]:
-            passwords.update(await _seed(client, emulator, args.count, args.concurrency, out))
-            return f"{len(passwords)} created, each with a password", True
+            created, report = await _seed(client, emulator, args.count, args.concurrency, out)
+            passwords.update(created)
+            if not report.all_ok:
+                first = report.unsuccessful[0]
+                msg = f"seeding failed ({_counts(report)}): {first.key}: {first.message}"
+                raise CliError(msg)
+            return f"{len(report.results)} created, each with a password", True
 
         await _timed(out, steps, "seed (create + set password)", args.count, seed)
         plan.rate = args.fault_rate
