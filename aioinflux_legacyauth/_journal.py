@@ -257,6 +257,30 @@ class Journal:
                 raise
         return journal
 
+    @staticmethod
+    def peek_targets(path: str | os.PathLike[str]) -> tuple[Target, ...] | None:
+        """The targets of the job in the journal at ``path``, read without locking it.
+
+        None if the header was never completely written (a crash while creating it).
+        """
+        where = Path(path)
+        try:
+            with where.open("rb") as file:
+                first = file.readline()
+        except OSError as exc:
+            msg = f"cannot read journal {where}: {exc.strerror}"
+            raise JournalError(msg) from exc
+        if not first.endswith(b"\n") and _HEADER.startswith(first[: len(_HEADER)]):
+            return None
+        try:
+            header = json.loads(first)
+            if header.get("type") != "job" or header.get("version") != VERSION:
+                raise ValueError
+            return tuple(Target(str(t["id"]), str(t["username"])) for t in header["targets"])
+        except (ValueError, TypeError, KeyError, AttributeError):
+            msg = f"{where} is not a rotation journal (version {VERSION})"
+            raise JournalError(msg) from None
+
     # -- reading --------------------------------------------------------------------------
 
     def state(self, auth_id: str) -> ItemState:
@@ -352,15 +376,23 @@ class Journal:
             kept.append({"type": "complete"})
         data = b"".join(_encode(record) for record in [header, *kept])
         scratch = self.path.with_name(self.path.name + ".scrub")
-        scratch.unlink(missing_ok=True)  # left by a crash during an earlier scrub
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
         try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(scratch, self.path)
-        _fsync_directory(self.path)
+            scratch.unlink(missing_ok=True)  # left by a crash during an earlier scrub
+            fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(scratch, self.path)
+            _fsync_directory(self.path)
+        except OSError as exc:
+            msg = (
+                f"cannot scrub journal {self.path} ({exc.strerror}): every credential is "
+                f"published; only removing the passwords from the journal is left, which "
+                f"the next run of the job does"
+            )
+            raise JournalError(msg) from exc
         self._records = kept
         self._states = {
             auth_id: attrs.evolve(state, password=None) for auth_id, state in self._states.items()

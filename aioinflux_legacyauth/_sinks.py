@@ -8,6 +8,7 @@ done. Publishing a credential again (a resumed job does) must replace the earlie
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import enum
 import io
@@ -15,15 +16,23 @@ import json
 import os
 import re
 import shlex
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["Credential", "CredentialSink", "FileSink", "OutputFormat", "render_credentials"]
+__all__ = [
+    "Credential",
+    "CredentialSink",
+    "FileSink",
+    "OutputFormat",
+    "parse_credentials",
+    "render_credentials",
+]
 
-_FILE_MODE: Final = 0o600
+_SCRATCH_SUFFIX: Final = ".tmp"
 
 
 @attrs.frozen(slots=True)
@@ -40,7 +49,12 @@ class CredentialSink(Protocol):
     """Receives new credentials; must store them durably before ``publish`` returns."""
 
     async def publish(self, credentials: Sequence[Credential]) -> None:
-        """Store these credentials, replacing any earlier ones with the same ``id``."""
+        """Store these credentials, replacing any earlier ones with the same ``id``.
+
+        :func:`~aioinflux_legacyauth.rotation.rotate` first calls it with the credentials
+        of an earlier run, or with none, before it changes any password: a sink that
+        cannot work should fail then.
+        """
 
 
 class OutputFormat(enum.StrEnum):
@@ -87,18 +101,115 @@ def render_credentials(credentials: Sequence[Credential], output_format: OutputF
     return "\n".join(lines) + "\n"
 
 
+def _field(row: object, key: str) -> str:
+    value = row.get(key) if isinstance(row, dict) else None
+    if not isinstance(value, str) or not value:
+        msg = f"an entry has no {key!r} string"
+        raise ValueError(msg)
+    return value
+
+
+def _parse_json(text: str) -> list[Credential]:
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:  # its message names a position, never content
+        msg = f"not JSON: {exc.msg} at line {exc.lineno}"
+        raise ValueError(msg) from None
+    if not isinstance(rows, list):
+        msg = "not a JSON array"
+        raise ValueError(msg)
+    return [Credential(_field(r, "id"), _field(r, "username"), _field(r, "password")) for r in rows]
+
+
+def _parse_csv(text: str) -> list[Credential]:
+    rows = list(csv.reader(io.StringIO(text)))
+    if rows[:1] != [["id", "username", "password"]]:
+        msg = "no 'id,username,password' header"
+        raise ValueError(msg)
+    found = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != 3 or not all(row):
+            msg = f"line {number} does not have three values"
+            raise ValueError(msg)
+        found.append(Credential(*row))
+    return found
+
+
+_ENV_ID: Final = re.compile(r"# legacy authorization ([0-9a-zA-Z]+)")
+_ENV_LINE: Final = re.compile(r"([A-Z_][A-Z0-9_]*)_(USERNAME|PASSWORD)=(.*)")
+
+
+def _parse_env(text: str) -> list[Credential]:
+    found = []
+    auth_id: str | None = None
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _ENV_ID.fullmatch(line):
+            auth_id, values = match.group(1), {}
+            continue
+        if not line or line.startswith("#"):
+            continue
+        match = _ENV_LINE.fullmatch(line)
+        if match is None or auth_id is None:
+            msg = f"line {number} is not a credential written by this library"
+            raise ValueError(msg)
+        try:
+            (values[match.group(2)],) = shlex.split(match.group(3))
+        except ValueError:
+            msg = f"line {number} has a value that is not one shell word"
+            raise ValueError(msg) from None
+        if len(values) == 2:
+            found.append(Credential(auth_id, values["USERNAME"], values["PASSWORD"]))
+            auth_id, values = None, {}
+    if auth_id is not None:
+        msg = f"legacy authorization {auth_id} has no username and password lines"
+        raise ValueError(msg)
+    return found
+
+
+def parse_credentials(text: str, output_format: OutputFormat) -> list[Credential]:
+    """The credentials in a file :func:`render_credentials` wrote; ValueError if it is not one.
+
+    Error messages name a line or a key, never a value.
+    """
+    if not text.strip():
+        return []
+    if output_format is OutputFormat.JSON:
+        return _parse_json(text)
+    if output_format is OutputFormat.CSV:
+        return _parse_csv(text)
+    return _parse_env(text)
+
+
+def _scratch_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete temp files a crash left next to ``path``: they may hold passwords."""
+    prefix = _scratch_prefix(path)
+    with contextlib.suppress(FileNotFoundError):
+        for entry in path.parent.iterdir():
+            if entry.name.startswith(prefix) and entry.name.endswith(_SCRATCH_SUFFIX):
+                entry.unlink(missing_ok=True)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data``: 0600 temp file, fsync, rename, fsync the directory."""
-    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    scratch.unlink(missing_ok=True)
-    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    fd, name = tempfile.mkstemp(  # mode 0600, a name no other writer has
+        prefix=_scratch_prefix(path), suffix=_SCRATCH_SUFFIX, dir=path.parent
+    )
+    scratch = Path(name)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        scratch.unlink(missing_ok=True)
+        raise
+    os.close(fd)
     try:
         os.replace(scratch, path)
     except BaseException:
@@ -114,8 +225,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
 class FileSink:
     """Publishes credentials to one file (mode 0600), rewritten atomically on each publish.
 
-    The file always holds every credential published through this sink, sorted by ID,
-    so a reader never sees a half-written file and a crash never leaves one.
+    The file keeps what it held before (an earlier job's credentials: one with the same ID
+    is replaced) plus every credential published through this sink, sorted by ID; a file
+    that is not a credentials file in this format is never replaced. A reader never sees
+    a half-written file, and temp files a crash left behind are removed.
     """
 
     def __init__(
@@ -123,7 +236,8 @@ class FileSink:
     ) -> None:
         self.path = Path(path)
         self.format = OutputFormat(output_format)
-        self._credentials: dict[str, Credential] = {}
+        #: None until the existing file is read, at the first publish.
+        self._credentials: dict[str, Credential] | None = None
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -131,12 +245,34 @@ class FileSink:
 
     @property
     def credentials(self) -> tuple[Credential, ...]:
-        """Everything published so far, sorted by ID."""
-        return tuple(self._credentials[key] for key in sorted(self._credentials))
+        """What the file holds after the last publish, sorted by ID."""
+        held = self._credentials or {}
+        return tuple(held[key] for key in sorted(held))
+
+    def _load(self) -> dict[str, Credential]:
+        _remove_leftovers(self.path)
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        try:
+            found = parse_credentials(text, self.format)
+        except ValueError as exc:
+            msg = (
+                f"{self.path} exists and is not a {self.format.value} credentials file "
+                f"({exc}); refusing to replace it"
+            )
+            raise ValueError(msg) from None
+        return {credential.id: credential for credential in found}
 
     async def publish(self, credentials: Sequence[Credential]) -> None:
-        """Add (or replace) these credentials and rewrite the file durably."""
+        """Add (or replace) these credentials and rewrite the file durably.
+
+        The first call reads what the file already holds, so nothing in it is lost.
+        """
         async with self._lock:
+            if self._credentials is None:
+                self._credentials = await asyncio.to_thread(self._load)
             merged = dict(self._credentials)
             merged.update((credential.id, credential) for credential in credentials)
             ordered = [merged[key] for key in sorted(merged)]

@@ -32,7 +32,9 @@ def base_url(url: str) -> URL:
     """Check and parse the server URL. Credentials belong in ``token=``, never in the URL."""
     parsed = URL(url.strip())
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        msg = f"url must be an http:// or https:// URL with a host, got {url!r}"
+        # Something before an "@" may be a password: never repeat it.
+        shown = repr(url) if "@" not in url else "a URL with '@' in it"
+        msg = f"url must be an http:// or https:// URL with a host, got {shown}"
         raise ValueError(msg)
     if parsed.user is not None or parsed.password is not None:
         msg = "url must not contain credentials; pass the API token as token="

@@ -17,6 +17,7 @@ or has a new one that is in the journal and, once the job is resumed, in the sin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import string
@@ -33,7 +34,14 @@ from ._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPolic
 from ._journal import ItemState, Journal, JournalError, Stage, Target
 from ._models import LegacyAuthorization
 from ._retry import AttemptLog
-from ._sinks import Credential, CredentialSink, FileSink, OutputFormat, render_credentials
+from ._sinks import (
+    Credential,
+    CredentialSink,
+    FileSink,
+    OutputFormat,
+    parse_credentials,
+    render_credentials,
+)
 from ._tracing import TraceSpanLike, child_span, fan_out_parent
 
 if TYPE_CHECKING:
@@ -49,6 +57,7 @@ __all__ = [
     "RotationReport",
     "Target",
     "generate_password",
+    "parse_credentials",
     "render_credentials",
     "rotate",
 ]
@@ -165,8 +174,17 @@ class _Publisher:
                     waiter.set_result(None)
 
     async def wait(self) -> None:
+        """Until every credential handed over so far is published and journaled done."""
         if self._task is not None and not self._task.done():
             await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        """Stop publishing (a batch cut off stays in the journal for the next run)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @attrs.define
@@ -192,6 +210,7 @@ class _Rotation:
             assert state.password is not None  # noqa: S101 - journaled with the pending record
             return await self._publish(target, state.password, state.logged_in, started)
         password = state.password
+        minted = password is None
         if password is None:
             password = self.generate()
             self.client.check_password(password)
@@ -202,14 +221,15 @@ class _Rotation:
             await self.client._set_password(
                 target.id, password, trace_span=span, timeout=None, retry=None, log=log
             )
-        except (NotFoundError, InvalidError, PasswordPolicyError) as error:
-            # The server refused it, so it never took effect: the old password stands.
-            reason = "not_found" if isinstance(error, NotFoundError) else "refused"
-            message = getattr(error, "message", None) or str(error)
-            await self.journal.append(
-                {"type": "failed", "id": target.id, "reason": reason, "message": message}
-            )
+        except NotFoundError as error:
+            # The authorization is gone, and with it whatever password it had.
+            await self._fail(target, "not_found", error)
             return _bulk.result_from_error(target.id, OP, error, log)
+        except (InvalidError, PasswordPolicyError) as error:
+            refused = await self._refused(target, password, error, log, minted=minted, span=span)
+            if refused is not None:
+                return refused
+            # An earlier attempt did set it: carry on from there.
         except LegacyAuthError as error:
             # Maybe applied, maybe not: the journaled password is re-sent on resume.
             return _bulk.result_from_error(target.id, OP, error, log)
@@ -236,6 +256,49 @@ class _Rotation:
                 )
         await self.journal.append({"type": "verified", "id": target.id, "login": logged_in})
         return await self._publish(target, password, logged_in, started, log.attempts)
+
+    async def _fail(self, target: Target, reason: str, error: LegacyAuthError) -> None:
+        message = getattr(error, "message", None) or str(error)
+        await self.journal.append(
+            {"type": "failed", "id": target.id, "reason": reason, "message": message}
+        )
+
+    async def _refused(
+        self,
+        target: Target,
+        password: str,
+        error: LegacyAuthError,
+        log: AttemptLog,
+        *,
+        minted: bool,
+        span: TraceSpanLike | None,
+    ) -> ItemResult | None:
+        """The result of a password the server (or the local policy) refused.
+
+        None means an earlier attempt had set it after all, and the item goes on.
+        """
+        if minted and not log.ambiguous:
+            # Never reached the server before this refusal: the old password stands.
+            await self._fail(target, "refused", error)
+            return _bulk.result_from_error(target.id, OP, error, log)
+        # An earlier attempt (lost answer, or an earlier run) may have set it. Logging in
+        # with it is the only way to tell; until then it stays in the journal.
+        try:
+            applied = await self._verify(target, password, span)
+        except LegacyAuthError:
+            applied = False
+        if applied:
+            return None
+        if applied is None:  # active, and it does not log in: it was never set
+            await self._fail(target, "refused", error)
+            return _bulk.result_from_error(target.id, OP, error, log)
+        result = _bulk.result_from_error(target.id, OP, error, log)
+        return _with_message(
+            result,
+            f"refused ({error}), but an earlier attempt may have set it and it cannot be "
+            "checked now; it is kept in the journal for the next run",
+            outcome=Outcome.UNKNOWN,
+        )
 
     async def _verify(
         self, target: Target, password: str, span: TraceSpanLike | None
@@ -285,11 +348,13 @@ def _earlier(target: Target, state: ItemState) -> ItemResult:
     return ItemResult(key=target.id, op=OP, outcome=outcome, message=state.message)
 
 
-def _with_message(result: ItemResult, message: str) -> ItemResult:
+def _with_message(
+    result: ItemResult, message: str, *, outcome: Outcome | None = None
+) -> ItemResult:
     return ItemResult(
         key=result.key,
         op=result.op,
-        outcome=result.outcome,
+        outcome=outcome or result.outcome,
         status=result.status,
         code=result.code,
         message=message,
@@ -327,26 +392,26 @@ async def rotate(
     wanted = None if targets is None else [_as_target(item) for item in targets]
     client._live_transport()
     path = Path(journal)
+    if not await asyncio.to_thread(path.exists):
+        await _check_sink(sink, [])  # before the journal: a failure leaves nothing behind
     job, resumed = _open_journal(path, wanted)
     started = time.monotonic()
+    publisher: _Publisher | None = None
     try:
         if job.complete:
             results = tuple(_earlier(t, job.state(t.id)) for t in job.targets)
             return _report(job, results, started, resumed=resumed)
-        publisher = _Publisher(sink, job)
         # Done items of an interrupted run still have their password in the journal:
         # publish them again, so the sink holds them even if its earlier copy was lost.
+        # This is also the check that the sink works before any password changes.
         earlier = [
             Credential(t.id, t.username, state.password)
             for t in job.targets
             if (state := job.state(t.id)).stage is Stage.DONE and state.password is not None
         ]
-        if earlier:
-            try:
-                await sink.publish(earlier)
-            except Exception as exc:
-                msg = f"publishing the credentials of the earlier run failed: {exc}"
-                raise PublishError(msg) from exc
+        if resumed:
+            await _check_sink(sink, earlier)
+        publisher = _Publisher(sink, job)
         rotation = _Rotation(
             client=client,
             journal=job,
@@ -369,7 +434,20 @@ async def rotate(
             await asyncio.to_thread(job.scrub)
         return _report(job, report.results, started, resumed=resumed)
     finally:
+        if publisher is not None:
+            await publisher.close()
         await job.close()
+
+
+async def _check_sink(sink: CredentialSink, credentials: Sequence[Credential]) -> None:
+    try:
+        await sink.publish(credentials)
+    except Exception as exc:
+        msg = (
+            f"the output cannot be written ({exc.__class__.__name__}: {exc}); "
+            f"no password was changed by this run"
+        )
+        raise PublishError(msg) from exc
 
 
 def _report(

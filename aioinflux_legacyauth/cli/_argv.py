@@ -43,8 +43,28 @@ def secret_values(arguments: Sequence[str]) -> set[str]:
     return found
 
 
+_UNRECOGNIZED: Final = "unrecognized arguments: "
+
+
+def _redact_unrecognized(line: str) -> str:
+    # Arguments argparse could not place may be a password after a mistyped option
+    # ("--pasword x") or on its own: show only option names.
+    head, found, rest = line.partition(_UNRECOGNIZED)
+    if not found:
+        return line
+    shown = []
+    for argument in rest.split(" "):
+        if argument.startswith("-"):
+            option, equals, _ = argument.partition("=")
+            shown.append(option + (f"={REDACTED}" if equals else ""))
+        else:
+            shown.append(REDACTED)
+    return head + found + " ".join(shown)
+
+
 def redact(text: str, secrets: set[str]) -> str:
-    """``text`` with each of ``secrets`` replaced by ``[redacted]`` (longest first)."""
+    """``text`` with each of ``secrets`` replaced by ``[redacted]`` (longest first), and
+    every value among argparse's unrecognized arguments too."""
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
-    return text
+    return "\n".join(_redact_unrecognized(line) for line in text.split("\n"))

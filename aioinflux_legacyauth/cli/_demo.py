@@ -16,7 +16,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -131,6 +131,11 @@ def _counts(report: BulkReport) -> str:
     return ", ".join(f"{count} {outcome}" for outcome, count in report.counts.items() if count)
 
 
+def _show_failures(out: Output, report: BulkReport) -> None:
+    for result in report.unsuccessful:
+        out.line(f"    {result.key}: {result.outcome}: {result.message}")
+
+
 def _rate(items: int, seconds: float) -> str:
     return f"{items / seconds:,.0f}/s" if seconds > 0 else "-"
 
@@ -197,6 +202,19 @@ async def _seed(
     return passwords, report
 
 
+@contextlib.asynccontextmanager
+async def _started(emulator: Emulator, port: int) -> AsyncIterator[Emulator]:
+    try:
+        await emulator.start()
+    except OSError as exc:  # most often: the port is taken
+        msg = f"cannot start the emulator on port {port}: {exc.strerror or exc}"
+        raise CliError(msg) from None
+    try:
+        yield emulator
+    finally:
+        await emulator.close()
+
+
 async def _wait_for_interrupt() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -214,7 +232,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
     emulator = Emulator(port=args.port, hash_cost=args.hash_cost, buckets=_BUCKETS, fault_plan=plan)
     steps: list[_Step] = []
     async with (
-        emulator,
+        _started(emulator, args.port),
         LegacyAuthClient(emulator.url, emulator.token, org_id=emulator.org_id) as client,
     ):
         out.line(
@@ -253,6 +271,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
                     concurrency=args.concurrency,
                     on_progress=progress,
                 )
+            _show_failures(out, report)
             return _counts(report), report.all_ok
 
         await _timed(out, steps, f"bulk deactivate {_DEACTIVATED_ROLE}-*", len(retired), deactivate)
@@ -270,6 +289,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
                         concurrency=args.concurrency,
                         on_progress=progress,
                     )
+                _show_failures(out, report)
                 # Every kept credential is active, so each new password was logged in with.
                 clean = report.complete and "password" not in journal.read_text()
                 scrubbed = "no password left in the journal" if clean else "journal kept"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .._bulk import BulkReport, Outcome
 from ._output import Output, one_line
 from ._selection import Selection
@@ -13,9 +15,17 @@ Item = dict[str, object]
 _SUCCESSFUL = frozenset({Outcome.OK.value, Outcome.ALREADY_DONE.value})
 
 
-def report_items(report: BulkReport | None, selection: Selection) -> list[Item]:
-    """One JSON-ready item per selected authorization, then one per value that matched none."""
-    usernames = {auth.id: auth.username for auth in selection.authorizations}
+def report_items(
+    report: BulkReport | None, selection: Selection, usernames: Mapping[str, str] | None = None
+) -> list[Item]:
+    """One JSON-ready item per selected authorization, then one per value that matched none.
+
+    ``usernames`` (ID to username) adds to what the selection knows.
+    """
+    usernames = {
+        **{auth.id: auth.username for auth in selection.authorizations},
+        **(usernames or {}),
+    }
     items: list[Item] = [
         {
             "id": result.key,

@@ -8,9 +8,13 @@ run with an existing journal resumes that job (the selection may then be left ou
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Final
 
+from .._bulk import Outcome
+from .._journal import Journal, Target
+from .._models import LegacyAuthorization
 from ..rotation import FileSink, OutputFormat, RotationReport, rotate
 from ._command import Subparsers, add_command, positive_int
 from ._connection import add_connection_arguments, make_client
@@ -94,28 +98,34 @@ def _selects(args: argparse.Namespace) -> bool:
 
 
 def _check_paths(args: argparse.Namespace) -> bool:
-    """Refuse what would lose credentials; returns whether the job is resumed."""
-    journal: Path = args.journal
-    output: Path = args.output
-    if journal.resolve() == output.resolve():
+    """Refuse what cannot work; returns whether the job is resumed."""
+    if args.journal.resolve() == args.output.resolve():
         msg = "--journal and --output must be different files"
         raise UsageError(msg)
-    resuming = journal.exists()
-    if not resuming and output.exists():
-        # It may hold the only copy of an earlier rotation's passwords.
-        msg = (
-            f"output {output} already exists and no journal is at {journal}: move it away "
-            f"or choose another --output (it may hold an earlier rotation's passwords)"
-        )
-        raise UsageError(msg)
+    resuming: bool = args.journal.exists()
     if not resuming and not _selects(args):
         msg = "select authorizations with --id, --username, --org, --status, or --all"
         raise UsageError(msg)
     return resuming
 
 
+def _job_targets(
+    selection: Selection, planned: tuple[Target, ...] | None, *, resuming: bool
+) -> tuple[tuple[LegacyAuthorization, ...] | None, list[LegacyAuthorization]]:
+    """What to pass to rotate(), and the selected authorizations a resumed job leaves out.
+
+    A resumed job rotates its own targets, whatever the selection matches now: running
+    "the same command again" must finish the job even if new authorizations match.
+    """
+    if not resuming or planned is None:  # planned is None: a journal torn at creation
+        return selection.authorizations, []
+    in_job = {target.id for target in planned}
+    return None, [auth for auth in selection.authorizations if auth.id not in in_job]
+
+
 async def _rotate(args: argparse.Namespace, out: Output) -> int:
     resuming = _check_paths(args)
+    planned = Journal.peek_targets(args.journal) if resuming else None
     sink = FileSink(args.output, _output_format(args))
     as_json = wants_json(args)
     selection = Selection(())
@@ -124,38 +134,55 @@ async def _rotate(args: argparse.Namespace, out: Output) -> int:
             selection = await resolve_selection(client, args)
             if not selection.authorizations and not resuming:
                 if as_json:
-                    out.json(_document(None, selection, args))
+                    out.json(_document(None, selection, args, {}))
                 else:
                     out.line("no legacy authorizations matched")
                 return 1 if selection.missing else 0
+        targets, outside = _job_targets(selection, planned, resuming=resuming)
         if resuming:
             out.message(f"resuming the rotation job in {args.journal}")
-        targets = selection.authorizations if _selects(args) else None
-        total = len(targets) if targets is not None else None
-        with out.progress("rotating", total) as on_progress:
-            report = await rotate(
-                client,
-                targets,
-                journal=args.journal,
-                sink=sink,
-                verify=args.verify,
-                concurrency=args.concurrency,
-                on_progress=on_progress,
+        total = len(planned) if planned is not None else len(targets or ())
+        try:
+            with out.progress("rotating", total) as on_progress:
+                report = await rotate(
+                    client,
+                    targets,
+                    journal=args.journal,
+                    sink=sink,
+                    verify=args.verify,
+                    concurrency=args.concurrency,
+                    on_progress=on_progress,
+                )
+        except asyncio.CancelledError:
+            out.message(
+                f"interrupted: nothing is lost; run the same command again to resume the job "
+                f"in {args.journal}"
             )
+            raise
+    usernames = {t.id: t.username for t in planned or ()}
+    usernames.update((auth.id, auth.username) for auth in selection.authorizations)
     if as_json:
-        out.json(_document(report, selection, args))
+        out.json(_document(report, selection, args, usernames))
     else:
-        items = report_items(report, selection)
+        items = report_items(report, selection, usernames)
         print_summary(out, "rotate", False, count_outcomes(items), items)
         _explain(out, report, args)
+    if outside:
+        out.message(
+            f"note: {len(outside)} selected authorizations are not part of the job in "
+            f"{args.journal} and were left alone; rotate them with a new --journal"
+        )
     succeeded = report.all_ok and not selection.missing
     return 0 if succeeded and report.complete else 1
 
 
 def _document(
-    report: RotationReport | None, selection: Selection, args: argparse.Namespace
+    report: RotationReport | None,
+    selection: Selection,
+    args: argparse.Namespace,
+    usernames: dict[str, str],
 ) -> dict[str, object]:
-    items = report_items(report, selection)
+    items = report_items(report, selection, usernames)
     return {
         "operation": "rotate",
         "job": report.job if report else None,
@@ -170,6 +197,9 @@ def _document(
 
 
 def _explain(out: Output, report: RotationReport, args: argparse.Namespace) -> None:
+    if report.complete and report.resumed and not report.counts[Outcome.OK]:
+        out.line(f"the job in {args.journal} was already finished; nothing was changed")
+        return
     if report.complete:
         out.line(
             f"new credentials: {args.output} (mode 0600); the journal {args.journal} "

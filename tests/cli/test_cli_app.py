@@ -191,6 +191,12 @@ def test_keyboard_interrupt_exits_130(run_cli: RunCli, monkeypatch: pytest.Monke
         ("list", "--token=pw-never-shown", "extra"),
         ("set-active", "--token", "pw-never-shown", "--bogus"),
         ("delete-many", "--all", "-t", "pw-never-shown", "surplus"),
+        # A mistyped option name, or a password on its own: argparse cannot tell.
+        ("set-password", "--id", "0123456789abcdef", "--pasword", "pw-never-shown"),
+        ("set-password", "--id", "0123456789abcdef", "--pw", "pw-never-shown"),
+        ("set-password", "--id", "0123456789abcdef", "pw-never-shown"),
+        ("list", "--host", "http://admin:pw-never-shown@"),
+        ("list", "--host", "ftp://admin:pw-never-shown@example.com"),
     ],
 )
 def test_usage_errors_never_echo_secrets(run_cli: RunCli, argv: tuple[str, ...]) -> None:

@@ -198,10 +198,12 @@ def test_usage_errors_touch_nothing(
     assert "different files" in same.stderr
 
     output.write_text("earlier credentials\n")
-    exists = run_cli("rotate", "--all", "--journal", str(journal), "--output", str(output))
-    assert exists.status == 2
-    assert "already exists" in exists.stderr
+    foreign = run_cli("rotate", "--all", "--journal", str(journal), "--output", str(output))
+    assert foreign.status == 1
+    assert "refusing to replace it" in foreign.stderr
+    assert "no password was changed" in foreign.stderr
     assert output.read_text() == "earlier credentials\n"
+    assert not journal.exists()
 
     missing = run_cli("rotate", "--all", "--journal", str(journal))
     assert missing.status == 2
@@ -232,21 +234,21 @@ def test_nothing_matched_creates_no_journal(
     assert not journal.exists()
 
 
-def test_a_journal_of_another_job_is_refused(
+def test_resuming_finishes_the_job_and_leaves_new_matches_alone(
     run_cli: RunCli, emulator: ThreadedEmulator, tmp_path: Path
 ) -> None:
-    seed(emulator, "grafana")
-    journal = tmp_path / "j"
-    assert (
-        run_cli(
-            "rotate", "--all", "--journal", str(journal), "--output", str(tmp_path / "o")
-        ).status
-        == 0
-    )
-    seed(emulator, "newcomer")
-    result = run_cli("rotate", "--all", "--journal", str(journal), "--output", str(tmp_path / "o"))
-    assert result.status == 1
-    assert "does not include 1 of the selected" in result.stderr
+    (first,) = seed(emulator, "grafana")
+    journal, output = tmp_path / "j", tmp_path / "o.json"
+    argv = ("rotate", "--all", "--journal", str(journal), "--output", str(output))
+    assert run_cli(*argv).status == 0
+    (newcomer,) = seed(emulator, "newcomer")
+    again = run_cli(*argv)
+    assert again.status == 0
+    assert "rotate: 1 already_done" in again.stdout
+    assert "was already finished; nothing was changed" in again.stdout
+    assert "1 selected authorizations are not part of the job" in again.stderr
+    assert emulator.password_matches(newcomer, OLD)
+    assert [row["id"] for row in json.loads(output.read_text())] == [first]
 
 
 def test_no_verify_sends_no_login_and_a_deleted_item_fails_the_run(

@@ -211,3 +211,17 @@ async def test_scrub_removes_every_password_atomically(tmp_path: Path) -> None:
 
 def test_item_state_repr_hides_the_password() -> None:
     assert SECRET not in repr(ItemState(Stage.PENDING, password=SECRET))
+
+
+async def test_peek_targets_reads_the_job_without_taking_it(tmp_path: Path) -> None:
+    path = tmp_path / "job.jsonl"
+    journal = Journal.create(path, TARGETS)
+    assert Journal.peek_targets(path) == tuple(TARGETS)  # while the job holds its lock
+    await journal.close()
+    torn = tmp_path / "torn.jsonl"
+    torn.write_bytes(b'{"type":"job","vers')
+    assert Journal.peek_targets(torn) is None
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"type": "pending"}\n')
+    with pytest.raises(JournalError, match="not a rotation journal"):
+        Journal.peek_targets(other)

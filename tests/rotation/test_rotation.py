@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from aioinflux_legacyauth import LegacyAuthClient, LegacyAuthorization, Outcome
+from aioinflux_legacyauth import (
+    LegacyAuthClient,
+    LegacyAuthorization,
+    Outcome,
+    RawResponse,
+    Request,
+    TransportError,
+)
 from aioinflux_legacyauth._journal import Journal, Stage, Target
+from aioinflux_legacyauth._transport import AiohttpTransport, base_url
 from aioinflux_legacyauth.emulator import Fault, FaultKind, ThreadedEmulator
 from aioinflux_legacyauth.rotation import (
     Credential,
@@ -26,16 +36,16 @@ OLD = "old-Password-1"
 
 
 class MemorySink:
-    """A sink keeping what it was given, optionally failing on purpose."""
+    """A sink keeping what it was given, failing on purpose from call ``fail_from`` on."""
 
-    def __init__(self, *, fail: bool = False) -> None:
-        self.fail = fail
+    def __init__(self, *, fail_from: int | None = None) -> None:
+        self.fail_from = fail_from
         self.published: dict[str, Credential] = {}
         self.calls = 0
 
     async def publish(self, credentials: Sequence[Credential]) -> None:
         self.calls += 1
-        if self.fail:
+        if self.fail_from is not None and self.calls >= self.fail_from:
             raise OSError("secret store unreachable")
         self.published.update((credential.id, credential) for credential in credentials)
 
@@ -116,7 +126,7 @@ async def test_running_a_finished_job_again_sends_nothing(
     assert again.complete
     assert [r.outcome for r in again.results] == [Outcome.ALREADY_DONE] * 3
     assert len(legacyauth_emulator.requests) == 0
-    assert sink.calls == 0
+    assert sink.calls == 0  # a finished job does not even check the sink
 
 
 async def test_a_pending_password_is_resent_never_replaced(
@@ -302,7 +312,8 @@ async def test_a_failing_sink_stops_the_job_and_keeps_the_passwords(
     journal = tmp_path / "j"
     async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
         with pytest.raises(PublishError, match="kept in the journal") as caught:
-            await rotate(client, auths, journal=journal, sink=MemorySink(fail=True))
+            # The first call is the check before anything changes; the second publishes.
+            await rotate(client, auths, journal=journal, sink=MemorySink(fail_from=2))
         assert "secret store unreachable" in str(caught.value)
         kept = pending_passwords(journal)
         assert kept
@@ -358,3 +369,113 @@ def test_generated_passwords_are_strong_and_fit_the_server() -> None:
 
 async def test_stage_order_matches_the_protocol() -> None:
     assert [s.terminal for s in Stage] == [False, False, False, False, True, True]
+
+
+class ScriptedPasswordTransport:
+    """Forwards to the emulator, but scripts what the first two password POSTs do."""
+
+    def __init__(self, inner: AiohttpTransport, *, apply_first: bool) -> None:
+        self.inner = inner
+        self.apply_first = apply_first
+        self.password_posts = 0
+
+    async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> RawResponse:
+        if request.method == "POST" and request.path.endswith("/password"):
+            self.password_posts += 1
+            if self.password_posts == 1:
+                if self.apply_first:
+                    await self.inner.send(request, timeout=timeout)
+                raise TransportError(
+                    "connection reset", method="POST", path=request.path, maybe_sent=True
+                )
+            if self.password_posts == 2:
+                body = b'{"code":"invalid","message":"passwords must be between 8 and 72"}'
+                headers = {"Content-Type": "application/json"}
+                return RawResponse(400, headers, body)
+        return await self.inner.send(request, timeout=timeout)
+
+
+async def rotate_through(
+    emulator: ThreadedEmulator, tmp_path: Path, auth: LegacyAuthorization, *, apply_first: bool
+) -> tuple[RotationReport, MemorySink]:
+    sink = MemorySink()
+    async with aiohttp.ClientSession() as session:
+        transport = ScriptedPasswordTransport(
+            AiohttpTransport(session, base_url(emulator.url)), apply_first=apply_first
+        )
+        async with LegacyAuthClient(emulator.url, emulator.token, transport=transport) as client:
+            report = await rotate(client, [auth], journal=tmp_path / "j", sink=sink)
+    return report, sink
+
+
+async def test_a_refusal_after_a_lost_answer_checks_whether_it_was_set(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    (auth,) = seed(legacyauth_emulator, 1)
+    report, sink = await rotate_through(legacyauth_emulator, tmp_path, auth, apply_first=True)
+    # The first attempt set it; the 400 to the retry must not make the job forget it.
+    assert [r.outcome for r in report.results] == [Outcome.OK]
+    assert legacyauth_emulator.password_matches(auth.id, sink.published[auth.id].password)
+    assert report.complete
+
+
+async def test_a_refusal_of_a_password_never_set_is_final(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    (auth,) = seed(legacyauth_emulator, 1)
+    report, sink = await rotate_through(legacyauth_emulator, tmp_path, auth, apply_first=False)
+    assert [r.outcome for r in report.results] == [Outcome.FAILED]
+    assert legacyauth_emulator.password_matches(auth.id, OLD)
+    assert not sink.published
+    assert report.complete
+
+
+async def test_an_uncheckable_refusal_keeps_the_password(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    (auth,) = seed(legacyauth_emulator, 1, active=False)  # inactive: logins cannot tell
+    report, _ = await rotate_through(legacyauth_emulator, tmp_path, auth, apply_first=True)
+    (result,) = report.results
+    assert result.outcome is Outcome.UNKNOWN
+    assert result.message is not None
+    assert "kept in the journal" in result.message
+    assert not report.complete
+    kept = pending_passwords(tmp_path / "j")[auth.id]
+    assert legacyauth_emulator.password_matches(auth.id, kept)
+
+
+async def test_an_unwritable_output_stops_before_any_password_changes(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    auths = seed(legacyauth_emulator, 2)
+    journal = tmp_path / "j"
+    sink = FileSink(tmp_path / "missing" / "out.json")
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        with pytest.raises(PublishError, match="no password was changed"):
+            await rotate(client, auths, journal=journal, sink=sink)
+    assert all(legacyauth_emulator.password_matches(auth.id, OLD) for auth in auths)
+    assert not journal.exists()
+
+
+async def test_a_failed_scrub_is_a_journal_error_and_the_next_run_finishes(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auths = seed(legacyauth_emulator, 2)
+    journal = tmp_path / "j"
+    real_replace = os.replace
+
+    def refuse_scrub(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if str(source).endswith(".scrub"):
+            raise OSError(30, "Read-only file system")
+        real_replace(source, target)
+
+    sink = MemorySink()
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        monkeypatch.setattr(os, "replace", refuse_scrub)
+        with pytest.raises(JournalError, match="only removing the passwords"):
+            await rotate(client, auths, journal=journal, sink=sink)
+        monkeypatch.undo()
+        assert len(sink.published) == 2
+        again = await rotate(client, None, journal=journal, sink=sink)
+    assert again.complete
+    assert "password" not in journal.read_text()

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from aioinflux_legacyauth.rotation import Credential, FileSink, OutputFormat, render_credentials
+from aioinflux_legacyauth.rotation import (
+    Credential,
+    FileSink,
+    OutputFormat,
+    parse_credentials,
+    render_credentials,
+)
 
 ALICE = Credential("0000000000000001", "alice", "s3cret-Alice-1")
 ODD = Credential("0000000000000002", "telegraf's user $x", "p@ss w'rd\"1")
@@ -71,22 +77,63 @@ def test_credential_repr_hides_the_password() -> None:
 
 
 @pytest.mark.parametrize("output_format", list(OutputFormat))
-async def test_file_sink_replaces_by_id_and_stays_private(
+async def test_file_sink_keeps_earlier_credentials_replaces_by_id_and_stays_private(
     tmp_path: Path, output_format: OutputFormat
 ) -> None:
     path = tmp_path / f"out.{output_format.value}"
-    path.write_text("old content, readable by all\n")
+    earlier = Credential("0000000000000009", "from-an-earlier-job", "earlier-Password-9")
+    path.write_text(render_credentials([earlier, ALICE], output_format))
     path.chmod(0o644)
     sink = FileSink(path, output_format)
     await sink.publish([ODD])
     newer = Credential(ALICE.id, ALICE.username, "replaced-Password-2")
-    await sink.publish([ALICE])
     await sink.publish([newer])
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert path.read_text() == render_credentials([newer, ODD], output_format)
-    assert sink.credentials == (newer, ODD)
+    assert path.read_text() == render_credentials([newer, ODD, earlier], output_format)
+    assert sink.credentials == (newer, ODD, earlier)
     assert sorted(os.listdir(tmp_path)) == [path.name]  # no temp file left
+
+
+@pytest.mark.parametrize("output_format", list(OutputFormat))
+def test_every_format_parses_back(output_format: OutputFormat) -> None:
+    clash = Credential("0000000000000003", "Alice", "another-one-1")
+    written = [ALICE, ODD, clash]
+    assert parse_credentials(render_credentials(written, output_format), output_format) == written
+    assert parse_credentials("", output_format) == []
+
+
+@pytest.mark.parametrize(
+    ("output_format", "text"),
+    [
+        (OutputFormat.JSON, '{"password": "do-not-show-1"}'),
+        (OutputFormat.JSON, '[{"id": "1", "username": "u", "pass": "do-not-show-1"}]'),
+        (OutputFormat.CSV, "user,do-not-show-1\n"),
+        (OutputFormat.CSV, "id,username,password\n1,do-not-show-1\n"),
+        (OutputFormat.ENV, "PASSWORD=do-not-show-1\n"),
+        (OutputFormat.ENV, "# legacy authorization 01\nX_PASSWORD='do-not-show-1\n"),
+    ],
+)
+async def test_a_file_that_is_not_credentials_is_never_replaced(
+    tmp_path: Path, output_format: OutputFormat, text: str
+) -> None:
+    path = tmp_path / "out"
+    path.write_text(text)
+    with pytest.raises(ValueError, match="refusing to replace it") as caught:
+        await FileSink(path, output_format).publish([ALICE])
+    assert "do-not-show-1" not in str(caught.value)
+    assert path.read_text() == text
+
+
+async def test_temp_files_a_crash_left_are_removed(tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    leftover = tmp_path / ".out.json.12345.tmp"
+    leftover.write_text(render_credentials([ALICE], OutputFormat.JSON))
+    unrelated = tmp_path / ".other.json.1.tmp"
+    unrelated.write_text("not ours")
+    await FileSink(path).publish([])
+    assert sorted(os.listdir(tmp_path)) == [".other.json.1.tmp", "out.json"]
+    assert json.loads(path.read_text()) == []
 
 
 async def test_file_sink_refuses_an_unknown_format(tmp_path: Path) -> None:
