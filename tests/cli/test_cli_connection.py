@@ -78,10 +78,19 @@ def test_bad_settings_are_usage_errors(
     assert message in result.stderr
 
 
-def test_skip_verify_flag_and_variable_are_accepted(run_cli: RunCli) -> None:
-    """--skip-verify and INFLUX_SKIP_VERIFY=true work against plain HTTP too."""
-    assert run_cli("list", "--skip-verify").status == 0
-    assert run_cli("list", env={"INFLUX_SKIP_VERIFY": "true"}).status == 0
+def test_skip_verify_flag_and_variable_turn_verification_off(
+    run_cli: RunCli, caplog: pytest.LogCaptureFixture
+) -> None:
+    """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client (which warns about it)."""
+    warning = "TLS certificate verification is turned off"
+    for options in ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}}):
+        caplog.clear()
+        assert run_cli("list", **options).status == 0
+        assert warning not in caplog.text
+    for argv, options in ((("--skip-verify",), {}), ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}})):
+        caplog.clear()
+        assert run_cli("list", *argv, **options).status == 0
+        assert warning in caplog.text
 
 
 def test_http_debug_shows_exchanges_without_secrets(
