@@ -294,41 +294,36 @@ def parse_v1_login(request: Request, response: RawResponse) -> bool:
     return True
 
 
-def parse_org_id(request: Request, response: RawResponse) -> str | None:
-    """The ID of the first org in a ``/api/v2/orgs`` answer, or None if it lists none."""
+def _named_id(request: Request, response: RawResponse, kind: str, param: str) -> str | None:
+    """The ID of the ``kind`` (``orgs``, ``buckets``) named as ``request`` asked, or None.
+
+    The name is matched here too: a server or proxy that ignored the filter must not make
+    a permission land on another org's or bucket's ID.
+    """
     document = _json_document(request, response)
-    orgs = document.get("orgs") if isinstance(document, dict) else None
-    if not isinstance(orgs, list):
-        raise _decode_error(request, response, "expected an object with an 'orgs' list")
-    if not orgs:
-        return None
-    first = orgs[0]
-    org_id = first.get("id") if isinstance(first, dict) else None
-    if not isinstance(org_id, str):
-        raise _decode_error(request, response, "an org in the 'orgs' list has no string 'id'")
-    return org_id
+    entries = document.get(kind) if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise _decode_error(request, response, f"expected an object with a {kind!r} list")
+    wanted = dict(request.params).get(param)
+    for entry in entries:
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(entry_id, str):
+            raise _decode_error(
+                request, response, f"an entry in the {kind!r} list has no string 'id'"
+            )
+        if wanted is None or entry.get("name") == wanted:
+            return entry_id
+    return None
+
+
+def parse_org_id(request: Request, response: RawResponse) -> str | None:
+    """The ID of the org named as ``request`` asked, or None if the answer lists none."""
+    return _named_id(request, response, "orgs", "org")
 
 
 def parse_bucket_id(request: Request, response: RawResponse) -> str | None:
-    """The ID of the bucket named as ``request`` asked, or None if the answer lists none.
-
-    The name is matched here too: a server or proxy that ignored the filter must not make
-    a permission land on another bucket.
-    """
-    document = _json_document(request, response)
-    buckets = document.get("buckets") if isinstance(document, dict) else None
-    if not isinstance(buckets, list):
-        raise _decode_error(request, response, "expected an object with a 'buckets' list")
-    wanted = dict(request.params).get("name")
-    for bucket in buckets:
-        bucket_id = bucket.get("id") if isinstance(bucket, dict) else None
-        if not isinstance(bucket_id, str):
-            raise _decode_error(
-                request, response, "a bucket in the 'buckets' list has no string 'id'"
-            )
-        if wanted is None or bucket.get("name") == wanted:
-            return bucket_id
-    return None
+    """The ID of the bucket named as ``request`` asked, or None if the answer lists none."""
+    return _named_id(request, response, "buckets", "name")
 
 
 def parse_bucket_org_id(request: Request, response: RawResponse) -> str:

@@ -179,11 +179,16 @@ def test_parse_non_object(body: bytes) -> None:
 
 
 def test_parse_org_id() -> None:
-    """The org lookup returns the first org's ID, or None when there is none."""
+    """The org lookup returns the ID of the org with that name, or None when there is none."""
     request = sansio.build_find_org("my-org", HEADERS)
     assert request.params == (("org", "my-org"),)
     found = response(200, json.dumps({"orgs": [{"id": ORG_ID, "name": "my-org"}]}).encode())
     assert sansio.parse_org_id(request, found) == ORG_ID
     assert sansio.parse_org_id(request, response(200, b'{"orgs": []}')) is None
+    # A filter the server (or a proxy) ignored: another org is never taken for it.
+    ignored = {"orgs": [{"id": "0" * 15 + "1", "name": "other"}, {"id": ORG_ID, "name": "my-org"}]}
+    assert sansio.parse_org_id(request, response(200, json.dumps(ignored).encode())) == ORG_ID
+    other = {"orgs": [{"id": "0" * 15 + "1", "name": "other"}]}
+    assert sansio.parse_org_id(request, response(200, json.dumps(other).encode())) is None
     with pytest.raises(ResponseDecodeError):
         sansio.parse_org_id(request, response(200, b'{"orgs": [{}]}'))
