@@ -89,7 +89,13 @@ async def _front(request: web.Request, handler: Handler) -> web.StreamResponse:
         routed_path = strip_trailing_slash(path)
         if is_legacy_path(routed_path):
             fault = state.faults.draw(request.method, routed_path)
-        response = await _apply_fault(request, handler, fault)
+        try:
+            response = await _apply_fault(request, handler, fault)
+        except ConnectionResetError:
+            # The client went away before its body arrived: nothing was applied and no
+            # one is left to answer (InfluxDB logs such a request as status 499).
+            status = 499
+            return empty_response(status)
         dropped = fault is not None and fault.kind in (FaultKind.DROP_BEFORE, FaultKind.DROP_AFTER)
         status = None if dropped else response.status
         return response

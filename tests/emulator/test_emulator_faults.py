@@ -168,3 +168,26 @@ def test_plan_arguments_are_checked() -> None:
         FaultPlan().add(Fault.bad_gateway(), times=0)
     with pytest.raises(ValueError, match="negative"):
         Fault.delayed(-1)
+
+
+async def test_a_client_gone_before_its_body_is_read_changes_nothing_quietly(
+    wire: Wire, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A delayed set-password whose client gave up: no change, status 499, no traceback."""
+    auth = await wire.emu.create_legacy_authorization("grafana", password="first-Password-1")
+    wire.emu.faults.add(Fault.delayed(0.5), method="POST", path="*/password")
+    headers = {"Authorization": f"Token {wire.emu.token}"}
+    with pytest.raises(asyncio.TimeoutError):
+        await wire.session.post(
+            f"{wire.emu.url}{PREFIX}/{auth.id}/password",
+            json={"password": "second-Password-2"},
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=0.1),
+        )
+    for _ in range(50):  # the server notices once the delay is over
+        if any(r.status == 499 for r in wire.emu.requests.records()):
+            break
+        await asyncio.sleep(0.05)
+    assert [r.status for r in wire.emu.requests.records()][-1] == 499
+    assert await wire.emu.password_matches(auth.id, "first-Password-1")
+    assert "Error handling request" not in caplog.text
