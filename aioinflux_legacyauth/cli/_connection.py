@@ -15,7 +15,6 @@ import aiohttp
 from yarl import URL
 
 from .._client import LegacyAuthClient
-from .._config import read_env
 from .._sansio import RawResponse, Request
 from .._transport import AiohttpTransport, base_url
 from ._errors import UsageError
@@ -65,22 +64,11 @@ def make_client(args: argparse.Namespace) -> LegacyAuthClient:
     if not any(environ.get(name, "").strip() for name in _TOKEN_VARIABLES):
         msg = "no API token: pass --token or set INFLUX_TOKEN (or INFLUXDB_V2_TOKEN)"
         raise UsageError(msg)
+    client_class = _DebuggingClient if args.http_debug else LegacyAuthClient
     try:
-        settings = read_env(environ)
-    except ValueError as exc:  # a variable with a value it cannot use
-        raise UsageError(str(exc)) from None
-    options: dict[str, Any] = {
-        "verify_ssl": settings.verify_ssl,
-        "org": settings.org,
-        "org_id": settings.org_id,
-    }
-    if settings.timeout is not None:
-        options["timeout"] = settings.timeout
-    try:
-        if args.http_debug:
-            return _DebuggingClient(settings.url, settings.token, **options)
-        return LegacyAuthClient(settings.url, settings.token, **options)
-    except ValueError as exc:  # e.g. a URL that is not http(s)://host
+        # A variable with a value it cannot use, or a URL that is not http(s)://host.
+        return client_class.from_env(environ=environ)
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
 
 
