@@ -39,7 +39,7 @@ DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, sock_connect=5, sock_re
 _T = TypeVar("_T")
 _NOT_FOUND_MESSAGE: Final = "authorization not found"
 #: What InfluxDB IDs look like when it writes them.
-_ID_PATTERN: Final = re.compile(r"[0-9a-f]{16}")
+_ID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{16}")
 _RESERVED_HEADERS: Final = frozenset({"authorization", "zap-trace-span"})
 
 
@@ -637,17 +637,19 @@ class LegacyAuthClient:
         """The ID of the bucket called ``name`` in the org ``org_id`` (``GET /api/v2/buckets``).
 
         With ``accept_id=True``, ``name`` may also be a bucket ID, as ``influx v1 auth create
-        --read-bucket`` expects: a value of 16 lower-case hex digits that is the ID of a
-        bucket in that org is returned as it is. Any other value, an ID-like name included,
-        is looked up by name. Raises :class:`NotFoundError` if no bucket matches.
+        --read-bucket`` expects: a value of 16 hex digits that is the ID of a bucket in that
+        org is returned (in lower case, as the server writes IDs). Any other value, an
+        ID-like name included, is looked up by name. Raises :class:`NotFoundError` if no
+        bucket matches.
         """
         _check_text("name", name)
         _check_text("org_id", org_id)
         headers = self._headers(trace_span)
         if accept_id and _ID_PATTERN.fullmatch(name):
+            candidate = name.lower()
             try:
                 owner = await self._call(
-                    sansio.build_get_bucket(name, headers),
+                    sansio.build_get_bucket(candidate, headers),
                     sansio.parse_bucket_org_id,
                     safety=RetrySafety.IDEMPOTENT,
                     timeout=timeout,
@@ -656,7 +658,7 @@ class LegacyAuthClient:
             except NotFoundError:
                 owner = None
             if owner == org_id.lower():
-                return name
+                return candidate
         request = sansio.build_find_bucket(name, org_id, headers)
         try:
             found = await self._call(

@@ -190,6 +190,16 @@ async def test_find_bucket_id_accepts_an_id_of_the_org(connect: Callable[[Answer
     assert (request.method, request.path) == ("GET", f"/api/v2/buckets/{BUCKET_ID}")
 
 
+async def test_find_bucket_id_accepts_an_upper_case_id(connect: Callable[[Answer], Any]) -> None:
+    """IDs typed in upper case are the same IDs; the server's lower-case form comes back."""
+    client, transport = connect(lambda _: reply(200, bucket("metrics")))
+    async with client:
+        found = await client.find_bucket_id(BUCKET_ID.upper(), org_id=ORG_ID, accept_id=True)
+    assert found == BUCKET_ID
+    (request,) = transport.requests
+    assert request.path == f"/api/v2/buckets/{BUCKET_ID}"
+
+
 @pytest.mark.parametrize(
     "by_id",
     [
@@ -218,11 +228,11 @@ async def test_find_bucket_id_falls_back_to_the_name(
     ]
 
 
-@pytest.mark.parametrize("value", ["metrics", "8F1E2D3C4B5A6978", "8f1e2d3c4b5a697"])
-async def test_only_canonical_ids_are_tried_as_ids(
+@pytest.mark.parametrize("value", ["metrics", "8f1e2d3c4b5a697", "8f1e2d3c4b5a697g"])
+async def test_only_id_shaped_values_are_tried_as_ids(
     connect: Callable[[Answer], Any], value: str
 ) -> None:
-    """Upper-case or short values are names: InfluxDB writes IDs as 16 lower-case digits."""
+    """Values that are not 16 hex digits are names, and only looked up as names."""
     client, transport = connect(lambda _: reply(200, {"buckets": [bucket(value)]}))
     async with client:
         await client.find_bucket_id(value, org_id=ORG_ID, accept_id=True)
