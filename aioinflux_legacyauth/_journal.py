@@ -34,6 +34,7 @@ from typing import Any, Final
 
 import attrs
 
+from ._durable import fsync_directory, replace_durably, write_all
 from ._errors import LegacyAuthError
 
 if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go undetected.
@@ -90,20 +91,29 @@ def _encode(record: Mapping[str, Any]) -> bytes:
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
 
-def _fsync_directory(path: Path) -> None:
-    # A new or renamed file is durable only once its directory entry is.
-    fd = os.open(path.parent, os.O_RDONLY)
+def _starts_a_header(data: bytes) -> bool:
+    """Whether ``data`` could be a header line cut off by a crash (or nothing at all)."""
+    return _HEADER.startswith(data[: len(_HEADER)])
+
+
+def _corrupt(where: Path, error: Exception) -> JournalError:
+    return JournalError(f"journal {where} is corrupt: {error.__class__.__name__} in a record")
+
+
+def _job_header(record: object, where: Path) -> tuple[dict[str, Any], list[Target]]:
+    """The header record and the job's targets; JournalError if ``record`` is no header."""
+    if (
+        not isinstance(record, dict)
+        or record.get("type") != "job"
+        or record.get("version") != VERSION
+    ):
+        msg = f"{where} is not a rotation journal (version {VERSION})"
+        raise JournalError(msg)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+        targets = [Target(str(t["id"]), str(t["username"])) for t in record["targets"]]
+    except (KeyError, TypeError) as exc:
+        raise _corrupt(where, exc) from None
+    return record, targets
 
 
 def _lock(fd: int, path: Path) -> None:
@@ -187,9 +197,9 @@ class Journal:
         try:
             if drop:
                 os.ftruncate(fd, 0)
-            _write_all(fd, _encode(header))
+            write_all(fd, _encode(header))
             os.fsync(fd)
-            _fsync_directory(where)
+            fsync_directory(where)
         except OSError as exc:
             os.close(fd)
             msg = f"cannot write journal {where}: {exc.strerror}"
@@ -225,7 +235,7 @@ class Journal:
             os.close(fd)
             raise
         complete_part, _, torn = raw.rpartition(b"\n")
-        if not complete_part and restart is not None and _HEADER.startswith(torn[: len(_HEADER)]):
+        if not complete_part and restart is not None and _starts_a_header(torn):
             return cls._start(where, fd, restart, drop=len(raw))
         lines = complete_part.split(b"\n") if complete_part else []
         try:
@@ -234,18 +244,15 @@ class Journal:
             os.close(fd)
             msg = f"journal {where} is corrupt: a line in it is not JSON"
             raise JournalError(msg) from None
-        if not records or records[0].get("type") != "job" or records[0].get("version") != VERSION:
-            os.close(fd)
-            msg = f"{where} is not a rotation journal (version {VERSION})"
-            raise JournalError(msg)
-        header = records[0]
         try:
-            targets = [Target(str(t["id"]), str(t["username"])) for t in header["targets"]]
+            header, targets = _job_header(records[0] if records else None, where)
             journal = cls(where, fd, header, targets, records[1:])
+        except JournalError:
+            os.close(fd)
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             os.close(fd)
-            msg = f"journal {where} is corrupt: {exc.__class__.__name__} in a record"
-            raise JournalError(msg) from None
+            raise _corrupt(where, exc) from None
         if torn:
             # A crash mid-append: drop the partial line so the next append starts clean.
             # (Only now: a file that is not a journal is left as it is.)
@@ -270,16 +277,13 @@ class Journal:
         except OSError as exc:
             msg = f"cannot read journal {where}: {exc.strerror}"
             raise JournalError(msg) from exc
-        if not first.endswith(b"\n") and _HEADER.startswith(first[: len(_HEADER)]):
+        if not first.endswith(b"\n") and _starts_a_header(first):
             return None
         try:
-            header = json.loads(first)
-            if header.get("type") != "job" or header.get("version") != VERSION:
-                raise ValueError
-            return tuple(Target(str(t["id"]), str(t["username"])) for t in header["targets"])
-        except (ValueError, TypeError, KeyError, AttributeError):
-            msg = f"{where} is not a rotation journal (version {VERSION})"
-            raise JournalError(msg) from None
+            record = json.loads(first)
+        except ValueError:
+            record = None
+        return tuple(_job_header(record, where)[1])
 
     # -- reading --------------------------------------------------------------------------
 
@@ -360,7 +364,7 @@ class Journal:
 
     @staticmethod
     def _write_and_sync(fd: int, data: bytes) -> None:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.fsync(fd)
 
     # -- finishing ------------------------------------------------------------------------
@@ -379,13 +383,7 @@ class Journal:
         try:
             scratch.unlink(missing_ok=True)  # left by a crash during an earlier scrub
             fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(scratch, self.path)
-            _fsync_directory(self.path)
+            replace_durably(fd, scratch, self.path, data)
         except OSError as exc:
             msg = (
                 f"cannot scrub journal {self.path} ({exc.strerror}): every credential is "

@@ -23,6 +23,8 @@ from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
+from ._durable import replace_durably
+
 __all__ = [
     "Credential",
     "CredentialSink",
@@ -199,27 +201,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     fd, name = tempfile.mkstemp(  # mode 0600, a name no other writer has
         prefix=_scratch_prefix(path), suffix=_SCRATCH_SUFFIX, dir=path.parent
     )
-    scratch = Path(name)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        scratch.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    try:
-        os.replace(scratch, path)
-    except BaseException:
-        scratch.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    replace_durably(fd, Path(name), path, data)
 
 
 class FileSink:

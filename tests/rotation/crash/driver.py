@@ -177,7 +177,7 @@ class KillingTransport:
 def instrument_files(trigger: Trigger, journal: Path, output: Path, hold_scrub: bool) -> None:
     """Patch ``os.replace`` and the journal's low-level write to reach the file points."""
     real_replace = os.replace
-    real_write_all = journal_module._write_all
+    real_write_all = journal_module.write_all
 
     def replace(src: Any, dst: Any, **kwargs: Any) -> None:
         target = Path(os.path.abspath(os.fspath(dst)))
@@ -216,7 +216,7 @@ def instrument_files(trigger: Trigger, journal: Path, output: Path, hold_scrub: 
         real_write_all(fd, data)
 
     os.replace = replace  # type: ignore[assignment]
-    journal_module._write_all = write_all
+    journal_module.write_all = write_all
 
 
 async def main(args: argparse.Namespace) -> int:
