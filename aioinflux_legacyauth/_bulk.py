@@ -20,6 +20,7 @@ from collections.abc import (
     Callable,
     Iterable,
     Iterator,
+    Mapping,
     Sized,
 )
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self, TypeVar
@@ -240,6 +241,11 @@ def _ok_result(key: str, head: tuple[Any, ...], elapsed: float) -> ItemResult:
 _new_result: Final = object.__new__
 
 
+def format_counts(counts: Mapping[Any, int]) -> str:
+    """``"3 ok, 1 not_found"``: the outcomes that occurred, with how often."""
+    return ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class BulkReport:
     """One :class:`ItemResult` per input item, in input order."""
@@ -288,7 +294,7 @@ class BulkReport:
                 errors.append(result.error)
         if not errors:  # only skipped items, e.g. stopped by a callback's choice
             errors.append(LegacyAuthError(f"{len(failures)} items were not done"))
-        counts = ", ".join(f"{count} {name}" for name, count in self.counts.items() if count)
+        counts = format_counts(self.counts)
         message = f"{self.op}: {len(failures)} of {len(self.results)} items failed ({counts})"
         raise BulkError(message, errors, self)
 

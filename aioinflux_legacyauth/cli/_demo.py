@@ -23,7 +23,14 @@ from typing import Final
 import attrs
 from rich.table import Table
 
-from .._bulk import BulkReport, ItemResult, Outcome, result_from_error, run_bulk
+from .._bulk import (
+    BulkReport,
+    ItemResult,
+    Outcome,
+    format_counts,
+    result_from_error,
+    run_bulk,
+)
 from .._client import LegacyAuthClient
 from .._errors import LegacyAuthError
 from .._models import AuthStatus, LegacyAuthorization, Permission
@@ -125,10 +132,6 @@ def _private_directory() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _counts(report: BulkReport) -> str:
-    return ", ".join(f"{count} {outcome}" for outcome, count in report.counts.items() if count)
 
 
 def _show_failures(out: Output, report: BulkReport) -> None:
@@ -246,7 +249,9 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
             passwords.update(created)
             if not report.all_ok:
                 first = report.unsuccessful[0]
-                msg = f"seeding failed ({_counts(report)}): {first.key}: {first.message}"
+                msg = (
+                    f"seeding failed ({format_counts(report.counts)}): {first.key}: {first.message}"
+                )
                 raise CliError(msg)
             return f"{len(report.results)} created, each with a password", True
 
@@ -272,7 +277,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
                     on_progress=progress,
                 )
             _show_failures(out, report)
-            return _counts(report), report.all_ok
+            return format_counts(report.counts), report.all_ok
 
         await _timed(out, steps, f"bulk deactivate {_DEACTIVATED_ROLE}-*", len(retired), deactivate)
 
@@ -293,7 +298,10 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
                 # Every kept credential is active, so each new password was logged in with.
                 clean = report.complete and "password" not in journal.read_text()
                 scrubbed = "no password left in the journal" if clean else "journal kept"
-                return f"{_counts(report)}, verified; {scrubbed}", report.all_ok and clean
+                return (
+                    f"{format_counts(report.counts)}, verified; {scrubbed}",
+                    report.all_ok and clean,
+                )
 
             await _timed(out, steps, "rotate passwords + verify", len(kept), rotate_rest)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._bulk import BulkReport, Outcome
+from .._bulk import BulkReport, Outcome, format_counts
 from ._output import Output, one_line
 from ._selection import Selection
 
@@ -71,9 +71,8 @@ def print_summary(
     out: Output, operation: str, dry_run: bool, counts: dict[str, int], items: list[Item]
 ) -> None:
     """``<operation>: 3 ok, 1 not_found``, then one line per item that did not succeed."""
-    shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
     label = f"{operation} (dry run)" if dry_run else operation
-    out.line(f"{label}: {shown}")
+    out.line(f"{label}: {format_counts(counts)}")
     for item in items:
         if item["outcome"] in _SUCCESSFUL:
             continue

@@ -21,13 +21,18 @@ from ._connection import add_connection_arguments, make_client
 from ._errors import UsageError
 from ._output import Output, add_output_arguments, wants_json
 from ._report import count_outcomes, print_summary, report_items
-from ._selection import Selection, add_selection_arguments, resolve_selection
+from ._selection import (
+    NOTHING_SELECTED,
+    Selection,
+    add_selection_arguments,
+    resolve_selection,
+    selects,
+)
 
 __all__ = ["register"]
 
 DEFAULT_CONCURRENCY: Final = 4
 _SUFFIXES: Final = {".json": OutputFormat.JSON, ".env": OutputFormat.ENV, ".csv": OutputFormat.CSV}
-_SELECTING: Final = ("ids", "usernames", "org", "org_id", "status", "select_all")
 
 
 def register(subparsers: Subparsers) -> None:
@@ -93,19 +98,14 @@ def _output_format(args: argparse.Namespace) -> OutputFormat:
     return _SUFFIXES.get(args.output.suffix.lower(), OutputFormat.JSON)
 
 
-def _selects(args: argparse.Namespace) -> bool:
-    return any(getattr(args, name, None) for name in _SELECTING)
-
-
 def _check_paths(args: argparse.Namespace) -> bool:
     """Refuse what cannot work; returns whether the job is resumed."""
     if args.journal.resolve() == args.output.resolve():
         msg = "--journal and --output must be different files"
         raise UsageError(msg)
     resuming: bool = args.journal.exists()
-    if not resuming and not _selects(args):
-        msg = "select authorizations with --id, --username, --org, --status, or --all"
-        raise UsageError(msg)
+    if not resuming and not selects(args):
+        raise UsageError(NOTHING_SELECTED)
     return resuming
 
 
@@ -130,7 +130,7 @@ async def _rotate(args: argparse.Namespace, out: Output) -> int:
     as_json = wants_json(args)
     selection = Selection(())
     async with make_client(args) as client:
-        if _selects(args):
+        if selects(args):
             selection = await resolve_selection(client, args)
             if not selection.authorizations and not resuming:
                 if as_json:

@@ -7,6 +7,7 @@ choice is made from one list call (narrowed by org on the server) and filtered h
 from __future__ import annotations
 
 import argparse
+from typing import Final
 
 import attrs
 
@@ -16,7 +17,15 @@ from ._command import hex_id, non_empty
 from ._errors import UsageError
 from ._lookup import add_org_arguments, resolve_org
 
-__all__ = ["Selection", "add_selection_arguments", "resolve_selection"]
+__all__ = [
+    "NOTHING_SELECTED",
+    "Selection",
+    "add_selection_arguments",
+    "resolve_selection",
+    "selects",
+]
+
+NOTHING_SELECTED: Final = "select authorizations with --id, --username, --org, --status, or --all"
 
 
 @attrs.frozen(slots=True)
@@ -69,6 +78,13 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def selects(args: argparse.Namespace) -> bool:
+    """Whether any selection argument was given (``--all`` included)."""
+    return bool(
+        args.ids or args.usernames or args.org or args.org_id or args.status or args.select_all
+    )
+
+
 async def resolve_selection(client: LegacyAuthClient, args: argparse.Namespace) -> Selection:
     """The authorizations the selection arguments choose; see :class:`Selection`.
 
@@ -81,9 +97,8 @@ async def resolve_selection(client: LegacyAuthClient, args: argparse.Namespace) 
     if args.select_all and (ids or usernames):
         msg = "--all selects everything: do not combine it with --id or --username"
         raise UsageError(msg)
-    if not (ids or usernames or args.org or args.org_id or status or args.select_all):
-        msg = "select authorizations with --id, --username, --org, --status, or --all"
-        raise UsageError(msg)
+    if not selects(args):
+        raise UsageError(NOTHING_SELECTED)
     org = await resolve_org(client, args, use_env=False)
     listed = await client.list(org_id=org.id if org else None)
     wanted_ids, wanted_names = set(ids), set(usernames)
