@@ -609,20 +609,9 @@ class LegacyAuthClient:
         """
         _check_text("name", name)
         request = sansio.build_find_org(name, self._headers(trace_span))
-        try:
-            found = await self._call(
-                request,
-                sansio.parse_org_id,
-                safety=RetrySafety.IDEMPOTENT,
-                timeout=timeout,
-                retry=retry,
-            )
-        except NotFoundError:
-            found = None  # the server's 404 for an unknown name; one message for both cases
-        if found is None:
-            msg = f"organization {name!r} not found"
-            raise _lookup_not_found(msg, request)
-        return found
+        return await self._find_named(
+            request, sansio.parse_org_id, f"organization {name!r} not found", timeout, retry
+        )
 
     async def find_bucket_id(
         self,
@@ -660,19 +649,27 @@ class LegacyAuthClient:
             if owner == org_id.lower():
                 return candidate
         request = sansio.build_find_bucket(name, org_id, headers)
+        message = f"bucket {name!r} not found in org {org_id}"
+        return await self._find_named(request, sansio.parse_bucket_id, message, timeout, retry)
+
+    async def _find_named(
+        self,
+        request: sansio.Request,
+        parse: Callable[[sansio.Request, sansio.RawResponse], str | None],
+        not_found: str,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+    ) -> str:
+        """The ID a name lookup finds; :class:`NotFoundError` saying ``not_found`` if none."""
         try:
             found = await self._call(
-                request,
-                sansio.parse_bucket_id,
-                safety=RetrySafety.IDEMPOTENT,
-                timeout=timeout,
-                retry=retry,
+                request, parse, safety=RetrySafety.IDEMPOTENT, timeout=timeout, retry=retry
             )
         except NotFoundError:
-            found = None  # a 404 (unknown bucket or org) and an empty list mean the same here
+            # The server's 404 for an unknown name (or org) and an empty list mean the same.
+            found = None
         if found is None:
-            msg = f"bucket {name!r} not found in org {org_id}"
-            raise _lookup_not_found(msg, request)
+            raise _lookup_not_found(not_found, request)
         return found
 
     # -- bulk operations ----------------------------------------------------------------
