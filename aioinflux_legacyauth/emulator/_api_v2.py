@@ -14,10 +14,10 @@ from aiohttp import web
 
 from .._converter import format_timestamp
 from .._models import Action, AuthStatus, ResourceType
-from ._errors import INTERNAL, INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
+from ._errors import INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
 from ._ids import parse_id
-from ._legacy import INSTANCE_MESSAGE
-from ._permissions import check, permission, verify_grantable
+from ._legacy import authorize_create
+from ._permissions import check, permission
 from ._render import (
     V2_AUTHORIZATIONS_PREFIX,
     authorization_body,
@@ -383,14 +383,7 @@ async def create_token(
 ) -> web.StreamResponse:
     """Mint a v2 token: the caller must hold every permission it grants."""
     wanted = decode_create(await request.read(), V2_AUTHORIZATION_POST, legacy=False)
-    if state.store.user(caller.user_id) is None:
-        raise PlatformError(INVALID, "unable to create token")
-    user_id = wanted.user_id or caller.user_id
-    check(caller, permission(Action.WRITE, ResourceType.AUTHORIZATIONS, org_id=wanted.org_id))
-    check(caller, permission(Action.WRITE, ResourceType.USERS, id=user_id))
-    verify_grantable(caller, wanted.permissions)
-    if any(p.resource.type == ResourceType.INSTANCE for p in wanted.permissions):
-        raise PlatformError(INTERNAL, INSTANCE_MESSAGE)
+    user_id = authorize_create(state, caller, wanted)
     record = state.store.create_token(
         org_id=wanted.org_id,
         user_id=user_id,

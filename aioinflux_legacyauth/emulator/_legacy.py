@@ -26,13 +26,14 @@ from ._schemas import (
     AUTHORIZATION_UPDATE,
     LEGACY_AUTHORIZATION_POST,
     PASSWORD_SET,
+    CreateRequest,
     decode_create,
 )
 from ._state import EmulatorState
 from ._store import AUTHORIZATION_NOT_FOUND, LegacyRecord, TokenRecord
 from ._wire import empty_response, json_response, text_not_found
 
-__all__ = ["INSTANCE_MESSAGE", "is_legacy_path", "serve_legacy"]
+__all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_legacy"]
 
 INSTANCE_MESSAGE: Final = (
     "authorizations cannot be created with the instance type, it is only used during setup"
@@ -126,13 +127,13 @@ async def list_authorizations(
     return json_response(200, authorization_list_body(rendered, LEGACY_PREFIX))
 
 
-async def create_authorization(
-    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
-) -> web.StreamResponse:
-    """POST: decode, validate, authorize the caller, then create (username must be free)."""
-    wanted = decode_create(await request.read(), LEGACY_AUTHORIZATION_POST, legacy=True)
-    store = state.store
-    if store.user(caller.user_id) is None:
+def authorize_create(state: EmulatorState, caller: TokenRecord, wanted: CreateRequest) -> str:
+    """The checks both create routes make before creating; returns the new owner's user ID.
+
+    The caller must still exist, may write authorizations in the org and the owner user,
+    and must hold every permission it grants; ``instance`` permissions are refused.
+    """
+    if state.store.user(caller.user_id) is None:
         raise PlatformError(INVALID, "unable to create token")
     user_id = wanted.user_id or caller.user_id
     check(caller, permission(Action.WRITE, ResourceType.AUTHORIZATIONS, org_id=wanted.org_id))
@@ -140,7 +141,16 @@ async def create_authorization(
     verify_grantable(caller, wanted.permissions)
     if any(p.resource.type == ResourceType.INSTANCE for p in wanted.permissions):
         raise PlatformError(INTERNAL, INSTANCE_MESSAGE)
-    record = store.create_legacy(
+    return user_id
+
+
+async def create_authorization(
+    request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
+) -> web.StreamResponse:
+    """POST: decode, validate, authorize the caller, then create (username must be free)."""
+    wanted = decode_create(await request.read(), LEGACY_AUTHORIZATION_POST, legacy=True)
+    user_id = authorize_create(state, caller, wanted)
+    record = state.store.create_legacy(
         org_id=wanted.org_id,
         user_id=user_id,
         username=wanted.username,
