@@ -8,7 +8,7 @@ permission checks follow the real handlers; rarely used fields are left out.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final, TypeAlias, TypeVar
+from typing import Final, Protocol, TypeAlias, TypeVar
 
 from aiohttp import web
 
@@ -52,8 +52,28 @@ _SHARD_GROUP_SECONDS: Final = 7 * 86400
 _T = TypeVar("_T")
 
 
+class _Named(Protocol):
+    id: str
+    name: str
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
 def _first(request: web.Request, key: str) -> str | None:
     return request.query.get(key) or None
+
+
+def _narrow(request: web.Request, records: list[_N]) -> list[_N]:
+    """Keep the records the ``id`` and ``name`` query parameters ask for, if given."""
+    record_id = _first(request, "id")
+    if record_id is not None:
+        wanted_id = parse_id(record_id)
+        records = [record for record in records if record.id == wanted_id]
+    name = _first(request, "name")
+    if name is not None:
+        records = [record for record in records if record.name == name]
+    return records
 
 
 def _visible(
@@ -218,14 +238,7 @@ async def list_users(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Users the caller may read, optionally filtered by ``name`` or ``id``."""
-    users = state.store.users()
-    user_id = _first(request, "id")
-    if user_id is not None:
-        wanted_id = parse_id(user_id)
-        users = [user for user in users if user.id == wanted_id]
-    name = _first(request, "name")
-    if name is not None:
-        users = [user for user in users if user.name == name]
+    users = _narrow(request, state.store.users())
     visible = _visible(caller, users, _check_read_user)
     return json_response(
         200, {"links": {"self": "/api/v2/users"}, "users": [_user_body(user) for user in visible]}
@@ -275,14 +288,7 @@ async def list_buckets(
     buckets = state.store.buckets()
     if orgs is not None:
         buckets = [bucket for bucket in buckets if bucket.org_id == orgs[0].id]
-    name = _first(request, "name")
-    if name is not None:
-        buckets = [bucket for bucket in buckets if bucket.name == name]
-    bucket_id = _first(request, "id")
-    if bucket_id is not None:
-        wanted_id = parse_id(bucket_id)
-        buckets = [bucket for bucket in buckets if bucket.id == wanted_id]
-    visible = _visible(caller, buckets, _check_read_bucket)
+    visible = _visible(caller, _narrow(request, buckets), _check_read_bucket)
     return json_response(
         200,
         {
