@@ -108,13 +108,12 @@ def _as_target(item: object) -> Target:
     raise TypeError(msg)
 
 
-def _open_journal(path: Path, targets: Sequence[Target] | None) -> tuple[Journal, bool]:
-    """The job's journal: created for ``targets``, or loaded to resume (True)."""
-    if not path.exists():
-        if not targets:
-            msg = "nothing to rotate: no targets given and no journal to resume"
-            raise ValueError(msg)
-        return Journal.create(path, targets), False
+def _open_journal(
+    path: Path, targets: Sequence[Target] | None, *, fresh: bool
+) -> tuple[Journal, bool]:
+    """The job's journal: created for ``targets`` when ``fresh``, else loaded to resume (True)."""
+    if fresh:
+        return Journal.create(path, targets or ()), False
     journal = Journal.load(path, restart=targets or None)
     if journal.created:  # left empty by a crash while it was being created
         return journal, False
@@ -392,9 +391,13 @@ async def rotate(
     wanted = None if targets is None else [_as_target(item) for item in targets]
     client._live_transport()
     path = Path(journal)
-    if not await asyncio.to_thread(path.exists):
+    fresh = not await asyncio.to_thread(path.exists)
+    if fresh:
+        if not wanted:
+            msg = "nothing to rotate: no targets given and no journal to resume"
+            raise ValueError(msg)
         await _check_sink(sink, [])  # before the journal: a failure leaves nothing behind
-    job, resumed = _open_journal(path, wanted)
+    job, resumed = _open_journal(path, wanted, fresh=fresh)
     started = time.monotonic()
     publisher: _Publisher | None = None
     try:

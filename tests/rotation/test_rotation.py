@@ -350,8 +350,10 @@ async def test_arguments_are_checked_before_anything_is_written(
     with pytest.raises(ValueError, match="concurrency"):
         await rotate(client, [], journal=journal, sink=MemorySink(), concurrency=0)
     async with client:
+        output = tmp_path / "out.json"
         with pytest.raises(ValueError, match="nothing to rotate"):
-            await rotate(client, [], journal=journal, sink=MemorySink())
+            await rotate(client, [], journal=journal, sink=FileSink(output))
+        assert not output.exists()
         with pytest.raises(TypeError, match="LegacyAuthorization or Target"):
             await rotate(client, ["0000000000000001"], journal=journal, sink=MemorySink())  # type: ignore[list-item]
     assert not journal.exists()
