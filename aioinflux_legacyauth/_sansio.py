@@ -17,10 +17,12 @@ from urllib.parse import quote
 import attrs
 
 from ._converter import (
+    DEFAULT_PREFIX,
     LIST_FILTER_KEYS,
     converter,
     structure_authorization,
     structure_owned_list,
+    wire_name,
 )
 from ._errors import ResponseDecodeError, error_from_response
 from ._models import (
@@ -55,11 +57,8 @@ __all__ = [
     "parse_v1_login",
 ]
 
-#: Where a real InfluxDB 2.x serves the legacy authorization API. The docs page's
-#: ``/legacy/authorizations`` answers with the web UI's HTML instead.
-DEFAULT_PREFIX: Final = "/private/legacy/authorizations"
-
 _T = TypeVar("_T")
+_ORG_ID: Final = wire_name("org_id")
 
 _SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 _JSON_HEADERS: Final[Mapping[str, str]] = {"Content-Type": "application/json; charset=utf-8"}
@@ -199,7 +198,8 @@ def build_find_org(name: str, headers: Mapping[str, str]) -> Request:
 
 def build_find_bucket(name: str, org_id: str, headers: Mapping[str, str]) -> Request:
     """``GET /api/v2/buckets?name=<name>&orgID=<id>``: resolve a bucket name in one org."""
-    return Request("GET", "/api/v2/buckets", (("name", name), ("orgID", org_id)), dict(headers))
+    params = (("name", name), (wire_name("org_id"), org_id))
+    return Request("GET", "/api/v2/buckets", params, dict(headers))
 
 
 def build_get_bucket(bucket_id: str, headers: Mapping[str, str]) -> Request:
@@ -329,7 +329,9 @@ def parse_bucket_id(request: Request, response: RawResponse) -> str | None:
 def parse_bucket_org_id(request: Request, response: RawResponse) -> str:
     """The ``orgID`` of the one bucket a ``GET /api/v2/buckets/{id}`` returned."""
     document = _json_document(request, response)
-    org_id = document.get("orgID") if isinstance(document, dict) else None
+    org_id = document.get(_ORG_ID) if isinstance(document, dict) else None
     if not isinstance(org_id, str):
-        raise _decode_error(request, response, "expected a bucket object with a string 'orgID'")
+        raise _decode_error(
+            request, response, f"expected a bucket object with a string {_ORG_ID!r}"
+        )
     return org_id

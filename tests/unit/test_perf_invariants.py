@@ -18,13 +18,20 @@ from typing import Any
 from urllib.parse import quote
 
 import attrs
+import cattrs
 import pytest
+from cattrs.gen import make_dict_structure_fn
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aioinflux_legacyauth import ItemResult, Outcome, RawResponse, Request, TraceSpan
 from aioinflux_legacyauth._bulk import _ok_result, _shared_head
-from aioinflux_legacyauth._converter import _make_converter, converter, structure_owned_list
+from aioinflux_legacyauth._converter import (
+    converter,
+    make_base_converter,
+    renames,
+    structure_owned_list,
+)
 from aioinflux_legacyauth._models import (
     Action,
     AuthorizationLinks,
@@ -47,7 +54,25 @@ from aioinflux_legacyauth._sansio import (
 )
 
 SAMPLES = Path(__file__).parent.parent / "samples"
-REFERENCE = _make_converter(hand_written=False)
+
+
+def reference_converter() -> cattrs.Converter:
+    """The package's converter with the structure hooks cattrs generates instead of the
+    hand-written ones, from the same wire-name table: what the fast hooks must do."""
+    conv = make_base_converter()
+    for model in (
+        Resource,
+        Permission,
+        AuthorizationLinks,
+        ListLinks,
+        LegacyAuthorization,
+        AuthorizationList,
+    ):
+        conv.register_structure_hook(model, make_dict_structure_fn(model, conv, **renames(model)))
+    return conv
+
+
+REFERENCE = reference_converter()
 
 
 def sample(name: str) -> Any:
