@@ -40,10 +40,9 @@ from ._retry import AttemptLog
 from ._tracing import TraceSpanLike, child_span
 
 if TYPE_CHECKING:
-    import aiohttp
-
     from ._client import LegacyAuthClient
     from ._retry import RetryPolicy
+    from ._transports.aiohttp import TimeoutLike
 
 __all__ = [
     "BulkError",
@@ -562,7 +561,7 @@ class BulkOptions:
     dry_run: bool = False
     on_result: ResultCallback | None = None
     on_progress: ProgressCallback | None = None
-    timeout: aiohttp.ClientTimeout | None = None
+    timeout: TimeoutLike | None = None
     retry: RetryPolicy | None = None
 
 

@@ -27,14 +27,15 @@ from ._models import (
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from ._retry import AttemptLog, RetryBudget, RetryPolicy, RetrySafety, call_with_retries
 from ._tracing import TraceSpanLike, fan_out_parent, trace_header_value
-from ._transport import AiohttpTransport, Transport, base_url
+from ._transports import Timeout, Transport, base_url
+from ._transports.aiohttp import AiohttpTransport, TimeoutLike, as_timeout
 
 __all__ = ["DEFAULT_TIMEOUT", "LegacyAuthClient"]
 
 logger: Final = logging.getLogger("aioinflux_legacyauth")
 
 #: Per attempt: the whole request, the connect and each socket read.
-DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, sock_connect=5, sock_read=20)
+DEFAULT_TIMEOUT: Final = Timeout(total=30, connect=5, read=20)
 
 _T = TypeVar("_T")
 _NOT_FOUND_MESSAGE: Final = "authorization not found"
@@ -47,13 +48,6 @@ class _State(enum.Enum):
     UNOPENED = "unopened"
     OPEN = "open"
     CLOSED = "closed"
-
-
-def _check_timeout(timeout: object, name: str = "timeout") -> aiohttp.ClientTimeout:
-    if not isinstance(timeout, aiohttp.ClientTimeout):
-        msg = f"{name} must be an aiohttp.ClientTimeout, got {type(timeout).__name__}"
-        raise TypeError(msg)
-    return timeout
 
 
 def _check_text(name: str, value: object, *, secret: bool = False) -> str:
@@ -80,7 +74,7 @@ class LegacyAuthClient:
         token: str,
         *,
         session: aiohttp.ClientSession | None = None,
-        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         trace_span: TraceSpanLike | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -94,8 +88,7 @@ class LegacyAuthClient:
         self._url = base_url(url)
         self._token = _check_text("token", token, secret=True)
         self._session = session
-        self._owns_session = session is None
-        self._timeout = _check_timeout(timeout)
+        self._timeout = as_timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._budget = RetryBudget(
             self._retry.budget_capacity,
@@ -115,6 +108,8 @@ class LegacyAuthClient:
             raise ValueError(msg)
         self._custom_transport = transport
         self._transport: Transport | None = None
+        #: The transport the client made for itself, closed with it.
+        self._own_transport: AiohttpTransport | None = None
         self._state = _State.UNOPENED
         if not verify_ssl:
             logger.warning("TLS certificate verification is turned off for %s", self._url)
@@ -181,19 +176,13 @@ class LegacyAuthClient:
         if self._custom_transport is not None:
             self._transport = self._custom_transport
         else:
-            if self._session is None:
-                connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
-                self._session = aiohttp.ClientSession(connector=connector)
-                # aiohttp silently resends an idempotent request whose pooled connection
-                # dropped. That hides the ambiguity our retry layer must see: a DELETE
-                # applied and then cut off would come back as a plain 404. There is no
-                # public switch (aiohttp 3.9-3.14), so the private flag is set when present.
-                if hasattr(self._session, "_retry_connection"):
-                    self._session._retry_connection = False
-            elif self._session.closed:
+            if self._session is not None and self._session.closed:
                 msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
                 raise ClientStateError(msg)
-            self._transport = AiohttpTransport(self._session, self._url)
+            self._own_transport = AiohttpTransport(
+                self._url, session=self._session, verify_ssl=self._verify_ssl
+            )
+            self._transport = self._own_transport
         self._state = _State.OPEN
 
     async def close(self) -> None:
@@ -202,8 +191,9 @@ class LegacyAuthClient:
             return
         self._state = _State.CLOSED
         self._transport = None
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        own, self._own_transport = self._own_transport, None
+        if own is not None:
+            await own.close()
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -247,14 +237,14 @@ class LegacyAuthClient:
         parse: Callable[[sansio.Request, sansio.RawResponse], _T],
         *,
         safety: RetrySafety,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None = None,
         log: AttemptLog | None = None,
     ) -> Coroutine[Any, Any, _T]:
         # Not a coroutine itself, and no closure per call: each coroutine between a bulk
         # worker and the socket is crossed again every time the request waits.
         transport = self._live_transport()
-        attempt_timeout = self._timeout if timeout is None else _check_timeout(timeout)
+        attempt_timeout = self._timeout if timeout is None else as_timeout(timeout)
         return call_with_retries(
             functools.partial(transport.send, request, timeout=attempt_timeout),
             parse=functools.partial(parse, request),
@@ -276,7 +266,7 @@ class LegacyAuthClient:
         org: str | None = None,
         user: str | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> list[LegacyAuthorization]:
         """List legacy authorizations matching every filter given, sorted by ID.
@@ -324,7 +314,7 @@ class LegacyAuthClient:
         auth_id: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Fetch one authorization; :class:`NotFoundError` if it does not exist."""
@@ -335,7 +325,7 @@ class LegacyAuthClient:
         auth_id: str,
         *,
         trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
     ) -> Coroutine[Any, Any, LegacyAuthorization]:
@@ -360,7 +350,7 @@ class LegacyAuthClient:
         user_id: str | None = None,
         status: AuthStatus | str = AuthStatus.ACTIVE,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Create a legacy authorization and, if ``password`` is given, set its password.
@@ -401,7 +391,7 @@ class LegacyAuthClient:
         return created
 
     async def _default_org_id(
-        self, trace_span: TraceSpanLike | None, timeout: aiohttp.ClientTimeout | None
+        self, trace_span: TraceSpanLike | None, timeout: TimeoutLike | None
     ) -> str:
         if self.org_id:
             return self.org_id
@@ -416,7 +406,7 @@ class LegacyAuthClient:
         created: LegacyAuthorization,
         password: str,
         trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
     ) -> None:
         try:
@@ -454,7 +444,7 @@ class LegacyAuthClient:
         status: AuthStatus | str | None = None,
         description: str | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Change the status and/or description; the server changes nothing else."""
@@ -469,7 +459,7 @@ class LegacyAuthClient:
         body: AuthorizationUpdate,
         *,
         trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
     ) -> Coroutine[Any, Any, LegacyAuthorization]:
@@ -488,7 +478,7 @@ class LegacyAuthClient:
         auth_id: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         """Delete an authorization; :class:`NotFoundError` if it does not exist.
@@ -503,7 +493,7 @@ class LegacyAuthClient:
         auth_id: str,
         *,
         trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
     ) -> bool:
@@ -531,7 +521,7 @@ class LegacyAuthClient:
         password: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         """Set the v1 password. Checked locally first; retries resend the same password.
@@ -549,7 +539,7 @@ class LegacyAuthClient:
         password: str,
         *,
         trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
         log: AttemptLog | None = None,
     ) -> Coroutine[Any, Any, None]:
@@ -573,7 +563,7 @@ class LegacyAuthClient:
         password: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> bool:
         """Whether ``username``/``password`` log in through the v1 ``/query`` endpoint.
@@ -599,7 +589,7 @@ class LegacyAuthClient:
         name: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> str:
         """The ID of the organization called ``name`` (``GET /api/v2/orgs?org=``).
@@ -620,7 +610,7 @@ class LegacyAuthClient:
         org_id: str,
         accept_id: bool = False,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> str:
         """The ID of the bucket called ``name`` in the org ``org_id`` (``GET /api/v2/buckets``).
@@ -657,7 +647,7 @@ class LegacyAuthClient:
         request: sansio.Request,
         parse: Callable[[sansio.Request, sansio.RawResponse], str | None],
         not_found: str,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
     ) -> str:
         """The ID a name lookup finds; :class:`NotFoundError` saying ``not_found`` if none."""
@@ -686,7 +676,7 @@ class LegacyAuthClient:
         on_result: _bulk.ResultCallback | None = None,
         on_progress: _bulk.ProgressCallback | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> _bulk.BulkReport:
         """Update many authorizations, at most ``concurrency`` at a time.
@@ -725,7 +715,7 @@ class LegacyAuthClient:
         on_result: _bulk.ResultCallback | None = None,
         on_progress: _bulk.ProgressCallback | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> _bulk.BulkReport:
         """Delete many authorizations; see :meth:`bulk_update` for the shared options.
@@ -755,7 +745,7 @@ class LegacyAuthClient:
         on_result: _bulk.ResultCallback | None = None,
         on_progress: _bulk.ProgressCallback | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> _bulk.BulkReport:
         """Set many passwords from ``{auth_id: password}`` or ``(auth_id, password)`` pairs.

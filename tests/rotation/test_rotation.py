@@ -12,15 +12,17 @@ import aiohttp
 import pytest
 
 from aioinflux_legacyauth import (
+    AiohttpTransport,
     LegacyAuthClient,
     LegacyAuthorization,
     Outcome,
     RawResponse,
     Request,
+    Timeout,
     TransportError,
 )
 from aioinflux_legacyauth._journal import Journal, Stage, Target
-from aioinflux_legacyauth._transport import AiohttpTransport, base_url
+from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.emulator import Fault, FaultKind, ThreadedEmulator
 from aioinflux_legacyauth.rotation import (
     Credential,
@@ -381,7 +383,7 @@ class ScriptedPasswordTransport:
         self.apply_first = apply_first
         self.password_posts = 0
 
-    async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> RawResponse:
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
         if request.method == "POST" and request.path.endswith("/password"):
             self.password_posts += 1
             if self.password_posts == 1:
@@ -403,7 +405,7 @@ async def rotate_through(
     sink = MemorySink()
     async with aiohttp.ClientSession() as session:
         transport = ScriptedPasswordTransport(
-            AiohttpTransport(session, base_url(emulator.url)), apply_first=apply_first
+            AiohttpTransport(base_url(emulator.url), session=session), apply_first=apply_first
         )
         async with LegacyAuthClient(emulator.url, emulator.token, transport=transport) as client:
             report = await rotate(client, [auth], journal=tmp_path / "j", sink=sink)
