@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._bulk import BulkError, BulkReport, ItemResult, Outcome
 from ._client import DEFAULT_TIMEOUT, LegacyAuthClient
 from ._errors import (
     APIError,
@@ -44,6 +43,7 @@ from ._sansio import RawResponse, Request
 from ._tracing import TraceSpan, current_trace_span, use_trace_span
 from ._transports import Timeout, Transport
 from ._transports.aiohttp import AiohttpTransport
+from .bulk import BulkError, BulkReport, ItemResult, Outcome
 
 try:
     __version__ = version("aioinflux-legacyauth")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aioinflux_legacyauth._journal import ItemState, Journal, JournalError, Stage, Target
+from aioinflux_legacyauth.rotation.journal import ItemState, Journal, JournalError, Stage, Target
 
 TARGETS = [Target("0000000000000001", "alice"), Target("0000000000000002", "bob")]
 SECRET = "journaled-secret-1"

@@ -38,7 +38,7 @@ def test_list_request_uses_server_keys() -> None:
     """Filters become the query keys the server reads, in the order given."""
     request = sansio.build_list(
         PREFIX, {"auth_id": AUTH_ID, "username": "u", "org_id": ORG_ID}, HEADERS
-    )
+    ).request
     assert (request.method, request.path) == ("GET", PREFIX)
     assert request.params == (("id", AUTH_ID), ("token", "u"), ("orgID", ORG_ID))
     assert request.body is None
@@ -57,7 +57,7 @@ def test_create_request_body() -> None:
         org_id=ORG_ID,
         permissions=[Permission.read_bucket("8f1e2d3c4b5a6978", ORG_ID)],
     )
-    request = sansio.build_create(PREFIX, create, HEADERS)
+    request = sansio.build_create(PREFIX, create, HEADERS).request
     assert (request.method, request.path) == ("POST", PREFIX)
     assert request.headers["Content-Type"].startswith("application/json")
     assert request.body is not None
@@ -72,7 +72,7 @@ def test_update_request_body() -> None:
     """PATCH carries only the fields to change."""
     request = sansio.build_update(
         PREFIX, AUTH_ID, AuthorizationUpdate(description="rotated"), HEADERS
-    )
+    ).request
     assert (request.method, request.path) == ("PATCH", f"{PREFIX}/{AUTH_ID}")
     assert request.body is not None
     assert json.loads(request.body) == {"description": "rotated"}
@@ -80,7 +80,7 @@ def test_update_request_body() -> None:
 
 def test_set_password_request_hides_body_in_repr() -> None:
     """The password is in the body, and neither it nor the token shows in the repr."""
-    request = sansio.build_set_password(PREFIX, AUTH_ID, "hunter2-but-longer", HEADERS)
+    request = sansio.build_set_password(PREFIX, AUTH_ID, "hunter2-but-longer", HEADERS).request
     assert request.path == f"{PREFIX}/{AUTH_ID}/password"
     assert request.body is not None
     assert json.loads(request.body) == {"password": "hunter2-but-longer"}
@@ -100,7 +100,7 @@ def test_empty_ids_refused(bad: str) -> None:
 def test_parse_authorization(auth_body: Callable[..., bytes]) -> None:
     """A tab-indented server body parses into the model with Python names."""
     auth = sansio.parse_authorization(
-        sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, auth_body())
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS).request, response(200, auth_body())
     )
     assert auth.id == AUTH_ID
     assert auth.username == "telegraf"
@@ -116,7 +116,7 @@ def test_parse_list(
     list_body: Callable[..., bytes], auth_doc: Callable[..., dict[str, Any]]
 ) -> None:
     """The list body parses; an empty list is an empty tuple."""
-    request = sansio.build_list(PREFIX, {}, HEADERS)
+    request = sansio.build_list(PREFIX, {}, HEADERS).request
     parsed = sansio.parse_authorization_list(
         request, response(200, list_body(auth_doc(), auth_doc(id="0d9c3a1e5b2f4001")))
     )
@@ -130,7 +130,8 @@ def test_parse_tolerates_newer_server(auth_body: Callable[..., bytes]) -> None:
     document = json.loads(body)
     document["permissions"][0]["resource"]["type"] = "widgets"
     auth = sansio.parse_authorization(
-        sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, json.dumps(document).encode())
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS).request,
+        response(200, json.dumps(document).encode()),
     )
     assert auth.status == "suspended"
     assert not auth.status.is_known
@@ -149,7 +150,7 @@ def test_parse_tolerates_newer_server(auth_body: Callable[..., bytes]) -> None:
 )
 def test_parse_errors(status: int, body: dict[str, str], error: type[Exception]) -> None:
     """Error responses raise the class their code names, carrying status, code and message."""
-    request = sansio.build_get(PREFIX, AUTH_ID, HEADERS)
+    request = sansio.build_get(PREFIX, AUTH_ID, HEADERS).request
     raw = response(
         status, json.dumps(body, indent="\t").encode(), {"X-Platform-Error-Code": body["code"]}
     )
@@ -163,7 +164,7 @@ def test_parse_errors(status: int, body: dict[str, str], error: type[Exception])
 
 def test_parse_no_content() -> None:
     """A 204 is accepted; an error status raises."""
-    request = sansio.build_delete(PREFIX, AUTH_ID, HEADERS)
+    request = sansio.build_delete(PREFIX, AUTH_ID, HEADERS).request
     assert sansio.parse_no_content(request, response(204)) is None
     with pytest.raises(NotFoundError):
         sansio.parse_no_content(
@@ -175,12 +176,14 @@ def test_parse_no_content() -> None:
 def test_parse_non_object(body: bytes) -> None:
     """JSON that is not an object is a ResponseDecodeError."""
     with pytest.raises(ResponseDecodeError, match="expected a JSON object"):
-        sansio.parse_authorization(sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, body))
+        sansio.parse_authorization(
+            sansio.build_get(PREFIX, AUTH_ID, HEADERS).request, response(200, body)
+        )
 
 
 def test_parse_org_id() -> None:
     """The org lookup returns the ID of the org with that name, or None when there is none."""
-    request = sansio.build_find_org("my-org", HEADERS)
+    request = sansio.build_find_org("my-org", HEADERS).request
     assert request.params == (("org", "my-org"),)
     found = response(200, json.dumps({"orgs": [{"id": ORG_ID, "name": "my-org"}]}).encode())
     assert sansio.parse_org_id(request, found) == ORG_ID

@@ -75,9 +75,9 @@ from typing import Any
 import aiohttp
 
 from aioinflux_legacyauth import AiohttpTransport, LegacyAuthClient, Timeout
-from aioinflux_legacyauth import _journal as journal_module
 from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.rotation import FileSink, JournalError, PublishError, Target, rotate
+from aioinflux_legacyauth.rotation import journal as journal_module
 
 KINDS = (
     "after-journal",
