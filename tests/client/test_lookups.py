@@ -24,6 +24,7 @@ from aioinflux_legacyauth import (
 from aioinflux_legacyauth import _sansio as sansio
 from aioinflux_legacyauth._retry import RetryPolicy
 from aioinflux_legacyauth.emulator import ThreadedEmulator
+from aioinflux_legacyauth.testing import MockTransport
 
 BASE = "http://influx.test:8086"
 ORG_ID = "4e7a6b1c2d3f5a6b"
@@ -49,17 +50,11 @@ def bucket(name: str, bucket_id: str = BUCKET_ID, org_id: str = ORG_ID) -> dict[
 
 
 @pytest.fixture
-def scripted(fake_transport: Any) -> Callable[[Answer], Any]:
-    """A transport answering each request with ``answer(request)``."""
-    return fake_transport  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def connect(scripted: Callable[[Answer], Any]) -> Callable[[Answer], Any]:
+def connect() -> Callable[[Answer], Any]:
     """Make an (unopened) client and its transport from an answer function."""
 
-    def make(answer: Answer) -> tuple[LegacyAuthClient, Any]:
-        transport = scripted(answer)
+    def make(answer: Answer) -> tuple[LegacyAuthClient, MockTransport]:
+        transport = MockTransport(answer)
         client = LegacyAuthClient(
             BASE, token="s3cret", transport=transport, retry=RetryPolicy.disabled()
         )
