@@ -68,9 +68,13 @@ class GroupCommit(Generic[_T]):
             await asyncio.shield(self._task)
 
     async def cancel(self) -> None:
-        """Stop committing; a batch cut off is failed for its waiters, not committed."""
+        """Stop committing: whatever is not committed yet is cancelled for its waiters."""
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Left when the task was cancelled before it began: nobody will commit these.
+        for _, waiter in self._queue:
+            waiter.cancel()
+        self._queue = []

@@ -19,6 +19,7 @@ from aioinflux_legacyauth import (
 )
 from aioinflux_legacyauth import _sansio as sansio
 from aioinflux_legacyauth._models import AuthorizationCreate, AuthorizationUpdate
+from aioinflux_legacyauth._retry import AttemptLog, RetrySafety
 
 PREFIX = sansio.DEFAULT_PREFIX
 AUTH_ID = "0d9c3a1e5b2f4000"
@@ -195,3 +196,86 @@ def test_parse_org_id() -> None:
     assert sansio.parse_org_id(request, response(200, json.dumps(other).encode())) is None
     with pytest.raises(ResponseDecodeError):
         sansio.parse_org_id(request, response(200, b'{"orgs": [{}]}'))
+
+
+# -- what a list answer means (no event loop) ------------------------------------------------
+
+
+def list_response(*documents: dict[str, Any]) -> sansio.RawResponse:
+    """A list answer holding ``documents``."""
+    body = {"links": {"self": PREFIX}, "authorizations": list(documents)}
+    return response(200, json.dumps(body, indent="\t").encode())
+
+
+NO_MATCH = response(404, b'{"code":"not found","message":"authorization not found"}')
+
+
+@pytest.mark.parametrize("filters", [{"auth_id": AUTH_ID}, {"username": "nobody"}])
+def test_listing_lookup_that_matches_nothing_is_empty(filters: dict[str, str]) -> None:
+    """The server's 404 for an id or username that matches nothing means []."""
+    call = sansio.build_list(PREFIX, filters, HEADERS)
+    assert call.parse(call.request, NO_MATCH) == []
+
+
+def test_listing_404_without_a_lookup_raises() -> None:
+    """Without an id/username filter a 404 is a real error; an unknown user name too."""
+    everything = sansio.build_list(PREFIX, {}, HEADERS)
+    with pytest.raises(NotFoundError):
+        everything.parse(everything.request, NO_MATCH)
+    by_user = sansio.build_list(PREFIX, {"username": "grafana", "user": "admni"}, HEADERS)
+    unknown_user = response(404, b'{"code":"not found","message":"user not found"}')
+    with pytest.raises(NotFoundError, match="user not found"):
+        by_user.parse(by_user.request, unknown_user)
+
+
+def test_listing_narrows_by_every_filter_sent(auth_doc: Callable[..., dict[str, Any]]) -> None:
+    """Names the server only checks, and filters it ignores next to id, narrow here;
+    IDs match in either case, as the server parses them."""
+    listed = list_response(
+        auth_doc(id="0000000000000001", user="admin", org="my-org"),
+        auth_doc(id="0000000000000002", user="other", org="my-org"),
+        auth_doc(id="0000000000000003", user="admin", org="other-org", orgID="a" * 16),
+    )
+    by_names = sansio.build_list(PREFIX, {"org": "my-org", "user": "admin"}, HEADERS)
+    assert [a.id for a in by_names.parse(by_names.request, listed)] == ["0000000000000001"]
+    by_org_id = sansio.build_list(PREFIX, {"org_id": "A" * 16, "user": None}, HEADERS)
+    assert by_org_id.request.params == (("orgID", "A" * 16),)
+    assert [a.id for a in by_org_id.parse(by_org_id.request, listed)] == ["0000000000000003"]
+    unfiltered = sansio.build_list(PREFIX, {}, HEADERS)
+    assert len(unfiltered.parse(unfiltered.request, listed)) == 3
+
+
+def test_a_retried_delete_that_finds_nothing_was_done() -> None:
+    """A 404 after an attempt that may have been applied means deleted; otherwise not."""
+    call = sansio.build_delete(PREFIX, AUTH_ID, HEADERS)
+    assert call.parse(call.request, response(204)) is True
+    assert call.recover is not None
+    gone = NotFoundError(
+        status=404,
+        code="not found",
+        message="authorization not found",
+        method="DELETE",
+        path=call.request.path,
+    )
+    assert call.recover(gone, AttemptLog(attempts=2, ambiguous=True)) is False
+    for log in (AttemptLog(attempts=1, ambiguous=False), AttemptLog(attempts=2)):
+        with pytest.raises(NotFoundError):
+            call.recover(gone, log)
+
+
+def test_calls_say_how_safe_a_resend_is() -> None:
+    """Only a create is resent solely when it cannot have reached the server."""
+    create = AuthorizationCreate(
+        username="grafana",
+        org_id=ORG_ID,
+        permissions=[Permission.read_bucket("8f1e2d3c4b5a6978", ORG_ID)],
+    )
+    assert sansio.build_create(PREFIX, create, HEADERS).safety is RetrySafety.UNSENT_ONLY
+    for call in (
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS),
+        sansio.build_delete(PREFIX, AUTH_ID, HEADERS),
+        sansio.build_update(PREFIX, AUTH_ID, AuthorizationUpdate(status="active"), HEADERS),
+        sansio.build_set_password(PREFIX, AUTH_ID, "a-long-password", HEADERS),
+    ):
+        assert call.safety is RetrySafety.IDEMPOTENT
+    assert "s3cret" not in repr(sansio.build_set_password(PREFIX, AUTH_ID, "pw-12345678", HEADERS))
