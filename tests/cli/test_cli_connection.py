@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -84,11 +84,16 @@ def test_skip_verify_flag_and_variable_turn_verification_off(
 ) -> None:
     """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client (which warns about it)."""
     warning = "TLS certificate verification is turned off"
-    for options in ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}}):
+    verifying: tuple[dict[str, Any], ...] = ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}})
+    for options in verifying:
         caplog.clear()
         assert run_cli("list", **options).status == 0
         assert warning not in caplog.text
-    for argv, options in ((("--skip-verify",), {}), ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}})):
+    skipping: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+        (("--skip-verify",), {}),
+        ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}}),
+    )
+    for argv, options in skipping:
         caplog.clear()
         assert run_cli("list", *argv, **options).status == 0
         assert warning in caplog.text

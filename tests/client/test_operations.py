@@ -123,7 +123,7 @@ async def test_list_filter_query_keys(
     client: LegacyAuthClient,
     transport: MockTransport,
     list_body: Callable[..., bytes],
-    kwargs: dict[str, str],
+    kwargs: dict[str, Any],
     query: dict[str, str],
 ) -> None:
     """list() sends the query keys the server reads (id, not authID; token for username)."""

@@ -87,4 +87,4 @@ def test_the_emulator_is_imported_only_when_used() -> None:
     assert testing.Emulator is Emulator
     assert testing.FaultPlan is FaultPlan
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = testing.Nope  # type: ignore[attr-defined]
+        _ = testing.Nope

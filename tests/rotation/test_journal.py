@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,7 +148,7 @@ async def test_concurrent_appends_share_writes_and_all_land(tmp_path: Path) -> N
     syncs = 0
     real_fsync = os.fsync
 
-    def counting_fsync(fd: int) -> None:
+    def counting_fsync(fd: Any) -> None:
         nonlocal syncs
         syncs += 1
         real_fsync(fd)

@@ -313,7 +313,7 @@ async def test_instant_policy_never_sleeps() -> None:
 
     log = AttemptLog()
     attempt = Script(api(503, retry_after=5), api(500), timed_out(), "ok")
-    result = await call_with_retries(
+    result: object = await call_with_retries(
         attempt,
         policy=RetryPolicy(instant=True),
         budget=None,
@@ -654,7 +654,7 @@ async def test_cancellation_during_backoff_stops_retrying() -> None:
         waiting.set()
         await asyncio.Event().wait()  # never set: only cancellation ends this wait
 
-    task = asyncio.create_task(
+    task: asyncio.Task[object] = asyncio.create_task(
         call_with_retries(
             attempt,
             policy=RetryPolicy(),
@@ -734,8 +734,9 @@ def test_a_call_policy_governs_attempts_only() -> None:
     ):
         assert call_policy(allowed, client_policy) is allowed
     for field, value in (("budget_capacity", 10), ("retry_cost", 1), ("timeout_retry_cost", 3)):
+        changes: dict[str, Any] = {field: value}
         with pytest.raises(ValueError, match=f"{field}={value}") as caught:
-            call_policy(RetryPolicy(**{field: value}), client_policy)
+            call_policy(attrs.evolve(RetryPolicy(), **changes), client_policy)
         assert "LegacyAuthClient(retry=" in str(caught.value)
     with pytest.raises(TypeError, match="retry must be a RetryPolicy, got int"):
         call_policy(3, client_policy)

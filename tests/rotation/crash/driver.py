@@ -177,7 +177,8 @@ class KillingTransport:
 def instrument_files(trigger: Trigger, journal: Path, output: Path, hold_scrub: bool) -> None:
     """Patch ``os.replace`` and the journal's low-level write to reach the file points."""
     real_replace = os.replace
-    real_write_all = journal_module.write_all
+    # The journal's own reference to write_all: the one its appends call.
+    real_write_all = journal_module.write_all  # type: ignore[attr-defined]
 
     def replace(src: Any, dst: Any, **kwargs: Any) -> None:
         target = Path(os.path.abspath(os.fspath(dst)))
@@ -215,8 +216,8 @@ def instrument_files(trigger: Trigger, journal: Path, output: Path, hold_scrub: 
             trigger.stop()
         real_write_all(fd, data)
 
-    os.replace = replace  # type: ignore[assignment]
-    journal_module.write_all = write_all
+    os.replace = replace
+    journal_module.write_all = write_all  # type: ignore[attr-defined]
 
 
 async def main(args: argparse.Namespace) -> int:
