@@ -59,8 +59,10 @@ class BulkOptions:
 class CallJob:
     """One bulk operation as a :data:`~aioinflux_legacyauth.bulk.engine.Handler`.
 
-    ``split`` checks an item; ``make_call`` builds its call; ``interpret`` reads what the
-    call returned. An error the call raises is classified by :func:`result_from_error`.
+    ``split`` checks an item; ``change`` is the call that makes the change, as ``(build,
+    interpret)``: ``build`` makes an item's call, ``interpret`` reads what it returned.
+    A dry run builds ``preview`` instead, a read whose call returns what it reports. An
+    error a call raises is classified by :func:`result_from_error`.
     """
 
     __slots__ = (
@@ -83,8 +85,8 @@ class CallJob:
         *,
         op: str,
         split: Split,
-        make_call: MakeCall,
-        interpret: Callable[[Any], Done],
+        change: tuple[MakeCall, Callable[[Any], Done]],
+        preview: MakeCall,
         describe: Callable[[object], str] = describe_key,
         missing_ok: bool = False,
     ) -> None:
@@ -92,8 +94,9 @@ class CallJob:
         self._calls = executor.calls
         self._op = op
         self._split = split
-        self._make_call = make_call
-        self._interpret = interpret
+        build, interpret = (preview, _as_done) if options.dry_run else change
+        self._make_call: MakeCall = build
+        self._interpret: Callable[[Any], Done] = interpret
         self._options = options
         self._parent = self._calls.fan_out_parent(options.trace_span)
         self._describe = describe
@@ -240,7 +243,7 @@ async def update_many(
     # One message for all items, not one per item.
     would_change: Done = (Outcome.OK, 200, f"dry run: would set {_describe_change(body)}")
 
-    def preview(current: LegacyAuthorization) -> Done:
+    def compare(current: LegacyAuthorization) -> Done:
         same_status = body.status is None or current.status == body.status
         same_description = body.description is None or current.description == body.description
         return _NOTHING_TO_CHANGE if same_status and same_description else would_change
@@ -249,16 +252,10 @@ async def update_many(
         return calls.update(key, body, span)
 
     def read(calls: Calls, key: str, _: None, span: TraceSpanLike | None) -> Call[Any]:
-        return _reading(calls.get(key, span), preview)
+        return _reading(calls.get(key, span), compare)
 
-    make_call: MakeCall
-    interpret: Callable[[Any], Done]
-    if options.dry_run:
-        make_call, interpret = read, _as_done
-    else:
-        make_call, interpret = patch, _patched
     job = CallJob(
-        executor, options, op="update", split=_split_id, make_call=make_call, interpret=interpret
+        executor, options, op="update", split=_split_id, change=(patch, _patched), preview=read
     )
     return await job.run(ids)
 
@@ -277,19 +274,13 @@ async def delete_many(
     def deleted(by_this_call: bool) -> Done:
         return _DELETED if by_this_call else _DELETED_BEFORE
 
-    make_call: MakeCall
-    interpret: Callable[[Any], Done]
-    if options.dry_run:
-        make_call, interpret = read, _as_done
-    else:
-        make_call, interpret = delete, deleted
     job = CallJob(
         executor,
         options,
         op="delete",
         split=_split_id,
-        make_call=make_call,
-        interpret=interpret,
+        change=(delete, deleted),
+        preview=read,
         missing_ok=missing_ok,
     )
     return await job.run(ids)
@@ -305,19 +296,13 @@ async def set_passwords(executor: Executor, pairs: Items, options: BulkOptions) 
         calls.check_password(password)
         return _reading(calls.get(key, span), lambda _: _WOULD_SET_PASSWORD)
 
-    make_call: MakeCall
-    interpret: Callable[[Any], Done]
-    if options.dry_run:
-        make_call, interpret = read, _as_done
-    else:
-        make_call, interpret = set_one, _password_set
     job = CallJob(
         executor,
         options,
         op="set_password",
         split=_split_password,
-        make_call=make_call,
-        interpret=interpret,
+        change=(set_one, _password_set),
+        preview=read,
         describe=_describe_pair,
     )
     return await job.run(pairs)

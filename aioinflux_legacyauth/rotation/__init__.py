@@ -8,7 +8,12 @@ For each target the protocol (``reference/reliability-perf.md`` section 3.1) is:
 4. publish it to the sink (durably), then journal the item as done;
 5. when every item is done, scrub the passwords from the journal.
 
-Running :func:`rotate` again with the same journal resumes the job. One job per module:
+Running :func:`rotate` again with the same journal resumes the job: done items are
+skipped, pending ones are re-sent their journaled password, never a new one. A crash at
+any point therefore loses no credential: each target either still has its old password,
+or has a new one that is in the journal and, once the job is resumed, in the sink.
+
+One job per module:
 
 - :mod:`.job`: :func:`rotate` and the per-item protocol, on the bulk worker pool;
 - :mod:`.journal`: the write-ahead log (:class:`Journal`);

@@ -1,17 +1,8 @@
 """One rotation job: :func:`rotate`, and the protocol it runs for each target.
 
-For each target the protocol (``reference/reliability-perf.md`` section 3.1) is:
-
-1. generate a strong password and journal it (fsync'd) **before** sending it;
-2. set it; every retry, and every resumed run, sends that same journaled password;
-3. verify it by logging in through the v1 ``/query`` endpoint;
-4. publish it to the sink (durably), then journal the item as done;
-5. when every item is done, scrub the passwords from the journal.
-
-Running :func:`rotate` again with the same journal resumes the job: done items are
-skipped, pending ones are re-sent their journaled password, never a new one. A crash at
-any point therefore loses no credential: each target either still has its old password,
-or has a new one that is in the journal and, once the job is resumed, in the sink.
+The steps and their order are in the package's docstring; each item runs them on the bulk
+worker pool, reaching the client only through its executor. A resumed job picks every
+item up at the last step its journal records.
 """
 
 from __future__ import annotations
