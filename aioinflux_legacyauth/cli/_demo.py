@@ -30,7 +30,7 @@ from .._retry import AttemptLog
 from ..bulk import BulkReport, ItemResult, Outcome, result_from_error, run_bulk
 from ..bulk.report import format_counts
 from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
-from ..emulator._hashing import MAX_HASH_COST, MIN_HASH_COST
+from ..emulator.domain.hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate
 from ._command import Subparsers, add_command, positive_int
 from ._errors import CliError, UsageError
