@@ -81,3 +81,58 @@ def test_no_module_reaches_into_the_client(path: Path) -> None:
     """Outside _client.py, no private attribute of the client is used."""
     uses = private_uses(path.read_text(encoding="utf-8"))
     assert uses == [], f"{path.relative_to(ROOT)} uses the client's private names: {uses}"
+
+
+PACKAGE = ROOT / "aioinflux_legacyauth"
+
+
+def runtime_imports(path: Path) -> list[str]:
+    """The absolute names of the package modules ``path`` imports when it runs
+    (imports under ``if TYPE_CHECKING:`` left out)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in typing_only or not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            target = ".".join([*base, *([node.module] if node.module else [])])
+        else:
+            target = node.module or ""
+        names = [f"{target}.{alias.name}" for alias in node.names] if not node.module else []
+        found.extend([target, *names])
+    return [name for name in found if name.startswith("aioinflux_legacyauth")]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(PACKAGE / "bulk").glob("*.py"), *(PACKAGE / "rotation").glob("*.py")]),
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_bulk_and_rotation_depend_on_the_executor_not_the_client(path: Path) -> None:
+    """bulk/ and rotation/ import the client for type hints at most."""
+    assert "aioinflux_legacyauth._client" not in runtime_imports(path)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PACKAGE / "emulator").rglob("*.py")), ids=lambda path: path.name
+)
+def test_the_emulator_shares_only_models_and_converter(path: Path) -> None:
+    """The emulator never imports the client side: only the models and the converter."""
+    outside = [
+        name
+        for name in runtime_imports(path)
+        if not name.startswith("aioinflux_legacyauth.emulator")
+        and name not in {"aioinflux_legacyauth._models", "aioinflux_legacyauth._converter"}
+        and not name.startswith(
+            ("aioinflux_legacyauth._models.", "aioinflux_legacyauth._converter.")
+        )
+    ]
+    assert outside == []
