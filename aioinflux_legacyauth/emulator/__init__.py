@@ -20,7 +20,8 @@ from .domain.passwords import PasswordRule, PasswordRules
 from .domain.permissions import all_access_permissions, operator_permissions, permission
 from .domain.store import Store
 from .http.state import DEFAULT_VERSION
-from .server import Emulator, ThreadedEmulator
+from .server import Emulator
+from .threaded import ThreadedEmulator
 
 __all__ = [
     "BCRYPT_DEFAULT_COST",

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from .domain.hashing import FAST_HASH_COST
-from .server import ThreadedEmulator
+from .threaded import ThreadedEmulator
 
 __all__ = ["legacyauth_emulator", "legacyauth_emulator_options"]
 
