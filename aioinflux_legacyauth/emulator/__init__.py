@@ -18,8 +18,9 @@ from .domain.hashing import BCRYPT_DEFAULT_COST, FAST_HASH_COST, PasswordHasher
 from .domain.ids import IDGenerator
 from .domain.passwords import PasswordRule, PasswordRules
 from .domain.permissions import all_access_permissions, operator_permissions, permission
+from .domain.profiles import DEFAULT_VERSION, ServerProfile, server_profile
 from .domain.store import Store
-from .http.state import DEFAULT_VERSION
+from .http.limits import Limits
 from .server import Emulator
 from .threaded import ThreadedEmulator
 
@@ -34,15 +35,18 @@ __all__ = [
     "FaultRule",
     "IDGenerator",
     "InjectedFault",
+    "Limits",
     "PasswordHasher",
     "PasswordRule",
     "PasswordRules",
     "PlatformError",
     "RequestLog",
     "RequestRecord",
+    "ServerProfile",
     "Store",
     "ThreadedEmulator",
     "all_access_permissions",
     "operator_permissions",
     "permission",
+    "server_profile",
 ]

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from .chaos.faults import FaultKind, FaultPlan
 from .domain.hashing import BCRYPT_DEFAULT_COST, MAX_HASH_COST, MIN_HASH_COST
 from .domain.passwords import PasswordRule
-from .http.state import DEFAULT_VERSION
+from .domain.profiles import DEFAULT_VERSION
+from .http.limits import Limits
 from .server import Emulator
 
 __all__ = ["build_parser", "main"]
@@ -42,6 +43,14 @@ def _cost(text: str) -> int:
         msg = f"must be between {MIN_HASH_COST} and {MAX_HASH_COST}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _timeout(text: str) -> float | None:
+    value = float(text)
+    if value < 0:
+        msg = "cannot be negative"
+        raise argparse.ArgumentTypeError(msg)
+    return value or None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,17 +98,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--password-rule",
         choices=[rule.value for rule in PasswordRule],
-        default=PasswordRule.CURRENT.value,
-        help="current: 8 to 72 bytes (2.7.6+); legacy: at least 8 bytes (before 2.7.6)",
+        help="current: 8 to 72 bytes (2.7.6+); legacy: at least 8 bytes (before 2.7.6); "
+        "default: the release's",
     )
     parser.add_argument(
         "--strong-passwords", action="store_true", help="like influxd --strong-passwords"
     )
     parser.add_argument(
-        "--influxdb-version", default=DEFAULT_VERSION, help="the X-Influxdb-Version to send"
+        "--influxdb-version",
+        default=DEFAULT_VERSION,
+        help=f"the release to play, e.g. v2.7.5, v2.7.12 or v2.9.1 (default {DEFAULT_VERSION})",
+    )
+    parser.add_argument(
+        "--use-hashed-tokens",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="like influxd --use-hashed-tokens (default: on from v2.9)",
     )
     parser.add_argument(
         "--ui-disabled", action="store_true", help="answer unknown paths 404 instead of HTML"
+    )
+    parser.add_argument(
+        "--metrics-disabled", action="store_true", help="answer /metrics 403, like influxd"
+    )
+    defaults = Limits()
+    for flag, help_text in (
+        ("--read-header-timeout", "seconds a new connection has to send its request head"),
+        ("--idle-timeout", "seconds an idle keep-alive connection stays open"),
+        ("--body-timeout", "seconds a request body has to arrive"),
+    ):
+        name = flag[2:].replace("-", "_")
+        parser.add_argument(
+            flag,
+            type=_timeout,
+            default=getattr(defaults, name),
+            metavar="S",
+            help=f"{help_text} (0: no limit; default {getattr(defaults, name)})",
+        )
+    parser.add_argument(
+        "--max-kept-body",
+        type=int,
+        default=defaults.max_kept_body,
+        metavar="BYTES",
+        help=f"bytes of each body the request log keeps (default {defaults.max_kept_body})",
+    )
+    parser.add_argument(
+        "--max-logged-requests",
+        type=int,
+        default=defaults.max_logged_requests,
+        metavar="N",
+        help=f"requests the log keeps (default {defaults.max_logged_requests})",
     )
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     return parser
@@ -124,7 +172,16 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         strong_passwords=args.strong_passwords,
         fault_plan=plan,
         version=args.influxdb_version,
+        hashed_tokens=args.use_hashed_tokens,
         ui=not args.ui_disabled,
+        metrics=not args.metrics_disabled,
+        limits=Limits(
+            read_header_timeout=args.read_header_timeout,
+            idle_timeout=args.idle_timeout,
+            body_timeout=args.body_timeout,
+            max_kept_body=args.max_kept_body,
+            max_logged_requests=args.max_logged_requests,
+        ),
         access_log=None if args.quiet else _LOG,
     )
 

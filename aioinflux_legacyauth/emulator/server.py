@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType, TracebackType
@@ -15,9 +16,12 @@ from .chaos.requestlog import RedactingAccessLogger, RequestLog
 from .domain.hashing import BCRYPT_DEFAULT_COST, PasswordHasher
 from .domain.passwords import PasswordRule, PasswordRules
 from .domain.permissions import operator_permissions, permission
+from .domain.profiles import DEFAULT_VERSION, server_profile
 from .domain.store import Store
 from .http.app import build_app
-from .http.state import DEFAULT_VERSION, EmulatorState
+from .http.guard import ConnectionGuard
+from .http.limits import DEFAULT_LIMITS, Limits
+from .http.state import EmulatorState
 from .wire.render import render_authorization
 
 __all__ = ["Emulator"]
@@ -33,10 +37,16 @@ class Emulator:
         async with Emulator(token="my-token") as emu:
             ...  # talk to emu.url with emu.token
 
-    ``hash_cost`` sets the password-hash work (10 models bcrypt's ~70 ms, 4 is fast);
-    ``password_rule`` (``"current"`` for 2.7.6+, ``"legacy"`` before) and
-    ``strong_passwords`` choose the server's password rules; ``fault_plan`` makes
-    legacy-route requests fail on purpose; ``access_log`` gets one line per request.
+    ``version`` picks the release to play (``"v2.7.5"``, ``"v2.7.12"``, ``"v2.9.1"``): its
+    ``X-Influxdb-Version``, its password rule, whether v2 tokens are hashed, its CSV tag
+    escaping (see :class:`ServerProfile`). ``password_rule`` (``"current"`` for 2.7.6+,
+    ``"legacy"`` before), ``strong_passwords`` and ``hashed_tokens`` override the
+    release's defaults. ``hash_cost`` sets the password-hash work (10 models bcrypt's
+    ~70 ms, 4 is fast); ``fault_plan`` makes legacy-route requests fail on purpose;
+    ``limits`` bounds timeouts and kept bytes; ``access_log`` gets one line per request.
+
+    The emulator stores no time-series data: ``/write`` validates line protocol and drops
+    the points, and every ``/query`` that would read data answers a valid empty result.
     """
 
     def __init__(
@@ -50,11 +60,14 @@ class Emulator:
         port: int = 0,
         hash_cost: int = BCRYPT_DEFAULT_COST,
         hash_concurrency: int | None = None,
-        password_rule: PasswordRule | str = PasswordRule.CURRENT,
+        password_rule: PasswordRule | str | None = None,
         strong_passwords: bool = False,
         fault_plan: FaultPlan | None = None,
         version: str = DEFAULT_VERSION,
+        hashed_tokens: bool | None = None,
         ui: bool = True,
+        metrics: bool = True,
+        limits: Limits | None = None,
         access_log: logging.Logger | None = None,
     ) -> None:
         self._host = host
@@ -62,14 +75,25 @@ class Emulator:
         self._access_log = access_log
         self.store = Store()
         """The in-memory database; use it from the emulator's event loop only."""
+        profile = server_profile(version)
+        if hashed_tokens and not profile.supports_hashed_tokens:
+            msg = f"--use-hashed-tokens exists only from InfluxDB 2.8.0, not in {version}"
+            raise ValueError(msg)
+        limits = limits or DEFAULT_LIMITS
+        rule = profile.password_rule if password_rule is None else PasswordRule(password_rule)
+        if hashed_tokens is None:
+            hashed_tokens = profile.hashed_tokens_by_default
         self._state = EmulatorState(
             store=self.store,
             hasher=PasswordHasher(hash_cost, hash_concurrency),
-            passwords=PasswordRules(PasswordRule(password_rule), strong_passwords),
+            passwords=PasswordRules(rule, strong_passwords),
             faults=fault_plan or FaultPlan(),
-            requests=RequestLog(),
-            version=version,
+            requests=RequestLog(limits.max_logged_requests),
+            profile=profile,
+            hashed_tokens=hashed_tokens,
             ui=ui,
+            metrics=metrics,
+            limits=limits,
         )
         org_record = self.store.create_org(org)
         user_record = self.store.create_user(user)
@@ -84,6 +108,7 @@ class Emulator:
             token=token,
         )
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self._url: str | None = None
 
     def __repr__(self) -> str:
@@ -97,7 +122,10 @@ class Emulator:
         if self._runner is not None:
             msg = "this emulator is already running"
             raise RuntimeError(msg)
+        limits = self._state.limits
         options: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": 2.0}
+        if limits.idle_timeout is not None:
+            options["keepalive_timeout"] = limits.idle_timeout
         if self._access_log is None:
             options["access_log"] = None
         else:
@@ -105,14 +133,20 @@ class Emulator:
             options["access_log_class"] = RedactingAccessLogger
         runner = web.AppRunner(build_app(self._state), **options)
         await runner.setup()
+        # Listen through the guard rather than a TCPSite, so a connection that never sends
+        # a request head is closed on every aiohttp release (see http/guard.py).
         try:
-            site = web.TCPSite(runner, self._host, self._port)
-            await site.start()
+            if runner.server is None:  # pragma: no cover - setup() always makes one
+                msg = "the aiohttp runner has no server after setup"
+                raise RuntimeError(msg)
+            guard = ConnectionGuard(runner.server, limits.read_header_timeout)
+            listener = await asyncio.get_running_loop().create_server(guard, self._host, self._port)
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
-        port = runner.addresses[0][1]
+        self._state.guard = guard
+        self._runner, self._listener = runner, listener
+        port = listener.sockets[0].getsockname()[1]
         host = f"[{self._host}]" if ":" in self._host else self._host
         self._url = f"http://{host}:{port}"
         return self
@@ -120,8 +154,16 @@ class Emulator:
     async def close(self) -> None:
         """Stop serving; safe to call twice."""
         runner, self._runner = self._runner, None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        if self._state.guard is not None:
+            self._state.guard.close()
         if runner is not None:
+            # Closes the idle connections, then waits for the busy ones (aiohttp 3.9+).
             await runner.cleanup()
+        if listener is not None:
+            await listener.wait_closed()
 
     async def __aenter__(self) -> Self:
         return await self.start()

@@ -40,6 +40,7 @@ from ..wire.schemas import (
     decode_create,
     decode_or_invalid,
 )
+from .body import read_body
 from .legacy import authorize_create
 from .state import EmulatorState
 
@@ -209,7 +210,7 @@ async def create_org(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Create an org; needs global ``write:orgs``."""
-    decoded = decode_or_invalid(await request.read(), ORG_POST)
+    decoded = decode_or_invalid(await read_body(request), ORG_POST)
     check(caller, permission(Action.WRITE, ResourceType.ORGS))
     name, description = decoded.get("name"), decoded.get("description")
     org = state.store.create_org(
@@ -249,7 +250,7 @@ async def create_user(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Create a user; needs global ``write:users``."""
-    decoded = decode_or_invalid(await request.read(), USER_POST)
+    decoded = decode_or_invalid(await read_body(request), USER_POST)
     check(caller, permission(Action.WRITE, ResourceType.USERS))
     name, status = decoded.get("name"), decoded.get("status") or AuthStatus.ACTIVE.value
     if status not in (AuthStatus.ACTIVE, AuthStatus.INACTIVE):
@@ -302,7 +303,7 @@ async def create_bucket(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Create a bucket; needs ``write:orgs/<orgID>/buckets``."""
-    decoded = decode_or_invalid(await request.read(), BUCKET_POST)
+    decoded = decode_or_invalid(await read_body(request), BUCKET_POST)
     org_id = decoded.get("orgID")
     if not isinstance(org_id, str):
         raise PlatformError(INVALID, "organization id must be provided")
@@ -388,7 +389,7 @@ async def create_token(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Mint a v2 token: the caller must hold every permission it grants."""
-    wanted = decode_create(await request.read(), V2_AUTHORIZATION_POST, legacy=False)
+    wanted = decode_create(await read_body(request), V2_AUTHORIZATION_POST, legacy=False)
     user_id = authorize_create(state, caller, wanted)
     record = state.store.create_token(
         org_id=wanted.org_id,
@@ -416,7 +417,7 @@ async def update_token(
 ) -> web.StreamResponse:
     """Activate, deactivate or describe a v2 authorization."""
     record = _require_token(state, raw_id)
-    update = decode_or_invalid(await request.read(), AUTHORIZATION_UPDATE)
+    update = decode_or_invalid(await read_body(request), AUTHORIZATION_UPDATE)
     _check_token(caller, record, Action.READ)
     _check_token(caller, record, Action.WRITE)
     status, description = update.get("status"), update.get("description")

@@ -23,13 +23,12 @@ from ..domain.passwords import ServerPanic
 from ..wire.responses import empty_response, error_response, text_not_found
 from .api_v2 import serve_api_v2
 from .auth import authenticate_api
+from .body import BodyTimeoutError, KeptBody, keeping_bodies
 from .legacy import is_legacy_path, serve_legacy
 from .state import STATE, EmulatorState
 from .v1 import serve_health, serve_ping, serve_query, serve_write
 
 __all__ = ["build_app", "strip_trailing_slash"]
-
-_MAX_BODY: Final = 32 * 1024 * 1024
 
 _INDEX_HTML: Final = (
     b'<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>InfluxDB</title>\n'
@@ -40,12 +39,6 @@ _INDEX_HTML: Final = (
 def strip_trailing_slash(path: str) -> str:
     """chi's ``middleware.StripSlashes``: drop one trailing slash (but keep ``/``)."""
     return path[:-1] if len(path) > 1 and path.endswith("/") else path
-
-
-def _keeps_body(path: str) -> bool:
-    # Password bodies never enter the log; line protocol is not worth keeping.
-    api = path.startswith(("/api/v2", "/private/"))
-    return api and not path.endswith(("/password", "/password/"))
 
 
 class _ProxyResponse(web.Response):
@@ -79,38 +72,54 @@ async def _apply_fault(
 
 @web.middleware
 async def _front(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Record the request, and on the legacy routes let the fault plan have its way."""
+    """Record the request, and on the legacy routes let the fault plan have its way.
+
+    It reads no body: handlers do, once the request is authenticated (see ``body``).
+    """
     state = request.app[STATE]
-    path = request.path
-    body = await request.read() if _keeps_body(path) and request.can_read_body else None
+    if state.guard is not None:
+        state.guard.request_started(request.protocol)
     fault: Fault | None = None
     status: int | None = None
-    try:
-        routed_path = strip_trailing_slash(path)
-        if is_legacy_path(routed_path):
-            fault = state.faults.draw(request.method, routed_path)
+    with keeping_bodies() as slot:
         try:
-            response = await _apply_fault(request, handler, fault)
-        except ConnectionResetError:
-            # The client went away before its body arrived: nothing was applied and no
-            # one is left to answer (InfluxDB logs such a request as status 499).
-            status = 499
-            return empty_response(status)
-        dropped = fault is not None and fault.kind in (FaultKind.DROP_BEFORE, FaultKind.DROP_AFTER)
-        status = None if dropped else response.status
-        return response
-    finally:
-        state.requests.append(
-            RequestRecord(
-                method=request.method,
-                path=path,
-                query=redact_query(path, request.query.items()),
-                headers=redact_headers(request.headers.items()),
-                body=body,
-                status=status,
-                fault=None if fault is None else fault.kind,
+            routed_path = strip_trailing_slash(request.path)
+            if is_legacy_path(routed_path):
+                fault = state.faults.draw(request.method, routed_path)
+            try:
+                response = await _apply_fault(request, handler, fault)
+            except ConnectionResetError:
+                # The client went away before its body arrived: nothing was applied and no
+                # one is left to answer (InfluxDB logs such a request as status 499).
+                status = 499
+                return empty_response(status)
+            except BodyTimeoutError:
+                # The connection is already closed: nothing reaches the client.
+                return empty_response(408)
+            dropped = fault is not None and fault.kind in (
+                FaultKind.DROP_BEFORE,
+                FaultKind.DROP_AFTER,
             )
-        )
+            status = None if dropped else response.status
+            return response
+        finally:
+            state.requests.append(_record(request, status, fault, slot.kept))
+
+
+def _record(
+    request: web.Request, status: int | None, fault: Fault | None, body: KeptBody | None
+) -> RequestRecord:
+    path = request.path
+    return RequestRecord(
+        method=request.method,
+        path=path,
+        query=redact_query(path, request.query.items()),
+        headers=redact_headers(request.headers.items()),
+        body=None if body is None else body.data,
+        status=status,
+        fault=None if fault is None else fault.kind,
+        body_size=None if body is None else body.size,
+    )
 
 
 async def _server_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -118,7 +127,7 @@ async def _server_headers(request: web.Request, response: web.StreamResponse) ->
     if isinstance(response, _ProxyResponse):
         return
     response.headers["X-Influxdb-Build"] = "OSS"
-    response.headers["X-Influxdb-Version"] = request.app[STATE].version
+    response.headers["X-Influxdb-Version"] = request.app[STATE].profile.version
 
 
 async def _serve_api(request: web.Request, state: EmulatorState, path: str) -> web.StreamResponse:
@@ -158,8 +167,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
 
 def build_app(state: EmulatorState) -> web.Application:
     """The emulator's aiohttp application serving ``state``."""
-    app = web.Application(middlewares=[_front], client_max_size=_MAX_BODY)
+    app = web.Application(middlewares=[_front], client_max_size=state.limits.max_api_body)
     app[STATE] = state
     app.on_response_prepare.append(_server_headers)
-    app.router.add_route("*", "/{path:.*}", _dispatch)
+    # [\s\S]: a decoded %0a in the path must reach the dispatcher too, not aiohttp's 404.
+    app.router.add_route("*", r"/{path:[\s\S]*}", _dispatch)
     return app

@@ -31,6 +31,7 @@ from ..wire.schemas import (
     CreateRequest,
     decode_create,
 )
+from .body import read_body
 from .state import EmulatorState
 
 __all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_legacy"]
@@ -148,7 +149,7 @@ async def create_authorization(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """POST: decode, validate, authorize the caller, then create (username must be free)."""
-    wanted = decode_create(await request.read(), LEGACY_AUTHORIZATION_POST, legacy=True)
+    wanted = decode_create(await read_body(request), LEGACY_AUTHORIZATION_POST, legacy=True)
     user_id = authorize_create(state, caller, wanted)
     record = state.store.create_legacy(
         org_id=wanted.org_id,
@@ -176,7 +177,7 @@ async def update_authorization(
     """PATCH: only ``status`` and ``description``; a body Go cannot decode is a 500."""
     auth_id = parse_id(raw_id)
     try:
-        update = go_decode(await request.read(), AUTHORIZATION_UPDATE)
+        update = go_decode(await read_body(request), AUTHORIZATION_UPDATE)
     except GoJSONError as exc:
         # The decoder's error carries no code, so api.Err sends it as an internal error.
         raise PlatformError(INTERNAL, str(exc)) from None
@@ -209,7 +210,7 @@ async def set_password(
 ) -> web.StreamResponse:
     """POST .../password: body first, then the ID (a bad one is a 500), then only write:users."""
     try:
-        decoded = go_decode(await request.read(), PASSWORD_SET)
+        decoded = go_decode(await read_body(request), PASSWORD_SET)
     except GoJSONError as exc:
         raise PlatformError(INVALID, str(exc)) from None
     try:

@@ -12,6 +12,7 @@ from aiohttp import web
 from ..domain.errors import PlatformError
 from ..wire.responses import empty_response, error_response, go_json, json_response
 from .auth import authenticate_v1
+from .body import read_form, within
 from .state import EmulatorState
 
 __all__ = ["serve_health", "serve_ping", "serve_query", "serve_write"]
@@ -22,7 +23,7 @@ async def serve_ping(request: web.Request, state: EmulatorState) -> web.StreamRe
     if request.method not in ("GET", "HEAD"):
         return empty_response(405)
     if request.query.get("verbose") in ("true", "1"):
-        return json_response(200, {"version": state.version})
+        return json_response(200, {"version": state.profile.version})
     return empty_response(204)
 
 
@@ -35,7 +36,7 @@ async def serve_health(request: web.Request, state: EmulatorState) -> web.Stream
             "message": "ready for queries and writes",
             "status": "pass",
             "checks": [],
-            "version": state.version,
+            "version": state.profile.version,
             "commit": "emulator",
         },
     )
@@ -58,7 +59,7 @@ async def serve_query(request: web.Request, state: EmulatorState) -> web.StreamR
         return denied
     query: object = request.query.get("q")
     if query is None and request.method == "POST":
-        query = (await request.post()).get("q")
+        query = (await read_form(request)).get("q")
     if not query or not isinstance(query, str):
         body = go_json({"error": 'missing required parameter "q"'}, indent=False) + b"\n"
         return web.Response(status=400, body=body, headers={"Content-Type": "application/json"})
@@ -75,5 +76,5 @@ async def serve_write(request: web.Request, state: EmulatorState) -> web.StreamR
     denied = await _credentials_error(state, request)
     if denied is not None:
         return denied
-    await request.read()
+    await within(request, request.read)
     return empty_response(204)
