@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+from datetime import datetime
 from typing import Final
 
 import attrs
@@ -41,6 +44,13 @@ class EmulatorState:
     limits: Limits = DEFAULT_LIMITS
     #: Closes connections that never send a request head; set once the server listens.
     guard: ConnectionGuard | None = None
+    #: What ``/health`` reports as the build's commit.
+    commit: str = "emulator"
+    #: When the server started, in the local zone (``/ready``, the UI's Last-Modified).
+    started: datetime = attrs.field(factory=lambda: datetime.now().astimezone())
+    started_monotonic_ns: int = attrs.field(factory=time.monotonic_ns)
+    #: Requests answered, by (method, path, status), for ``/metrics``.
+    request_counts: Counter[tuple[str, str, int]] = attrs.field(factory=Counter)
 
 
 STATE: Final = web.AppKey("aioinflux_legacyauth.emulator.state", EmulatorState)
