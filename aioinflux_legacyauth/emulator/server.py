@@ -13,6 +13,8 @@ from aiohttp import web
 from .._models import Action, AuthStatus, LegacyAuthorization, Permission, ResourceType
 from .chaos.faults import FaultPlan
 from .chaos.requestlog import RedactingAccessLogger, RequestLog
+from .domain.dbrp import DBRPFilter, DBRPService
+from .domain.dbrp_table import DBRPMapping
 from .domain.hashing import BCRYPT_DEFAULT_COST, PasswordHasher
 from .domain.passwords import PasswordRule, PasswordRules
 from .domain.permissions import operator_permissions, permission
@@ -123,7 +125,13 @@ class Emulator:
             msg = "this emulator is already running"
             raise RuntimeError(msg)
         limits = self._state.limits
-        options: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": 2.0}
+        # auto_decompress off: the server reads gzip bodies itself, as influxd does on /write
+        # (and nowhere else: an /api/v2 body is JSON or an error).
+        options: dict[str, Any] = {
+            "handle_signals": False,
+            "shutdown_timeout": 2.0,
+            "auto_decompress": False,
+        }
         if limits.idle_timeout is not None:
             options["keepalive_timeout"] = limits.idle_timeout
         if self._access_log is None:
@@ -248,6 +256,38 @@ class Emulator:
         """Create a bucket in ``org_id`` (default: the initial org); returns its ID."""
         return self.store.create_bucket(org_id or self._org_id, name).id
 
+    def delete_bucket(self, bucket_id: str) -> None:
+        """Delete a bucket, and its stored DBRP mappings with it."""
+        self.store.delete_bucket(bucket_id)
+
+    def create_dbrp(
+        self,
+        database: str,
+        bucket_id: str,
+        *,
+        retention_policy: str = "autogen",
+        default: bool = False,
+        org_id: str | None = None,
+    ) -> DBRPMapping:
+        """Create a physical DBRP mapping, as ``POST /api/v2/dbrps`` with the operator token
+        would (the first of a database becomes its default)."""
+        mapping = DBRPMapping(
+            id="",
+            database=database,
+            retention_policy=retention_policy,
+            default=default,
+            virtual=False,
+            org_id=org_id or self._org_id,
+            bucket_id=bucket_id,
+        )
+        return DBRPService(self.store).create(self._operator, mapping)
+
+    def dbrp_mappings(self, *, org_id: str | None = None) -> list[DBRPMapping]:
+        """Every mapping of an org (default: the initial one), physical then virtual, as the
+        operator token lists them."""
+        flt = DBRPFilter(org_id=org_id or self._org_id)
+        return DBRPService(self.store).find_many(self._operator, flt)
+
     def mint_token(
         self,
         permissions: Iterable[Permission],
@@ -312,6 +352,28 @@ class Emulator:
             self._state.passwords.check(password)
         password_hash = await self._state.hasher.hash(password)
         self.store.set_password_hash(auth_id, password_hash)
+
+    async def import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        org_id: str | None = None,
+        user_id: str | None = None,
+    ) -> LegacyAuthorization:
+        """Seed a 1.x user as ``influxd upgrade`` imports it: a legacy authorization whose
+        password hash is stored without any rule checked (``SetPasswordHash``).
+
+        A 1.x password under 8 or over 72 bytes is stored all the same; from 2.7.6 its
+        logins are then refused (401 ``Unauthorized`` on ``/query`` and ``/write``) until
+        a new password is set, which is the upgrade scenario to test.
+        """
+        authorization = await self.create_legacy_authorization(
+            username, permissions, org_id=org_id, user_id=user_id
+        )
+        await self.set_password(authorization.id, password, check_rules=False)
+        return authorization
 
     def legacy_authorization(self, auth_id: str) -> LegacyAuthorization | None:
         """The current state of a legacy authorization, or ``None`` if it does not exist."""

@@ -112,6 +112,13 @@ async def _front(request: web.Request, handler: Handler) -> web.StreamResponse:
             return response
         finally:
             state.requests.append(_record(request, status, fault, slot.kept))
+            if status is not None:
+                state.count_request(request.method, request.path, status, _user_agent(request))
+
+
+def _user_agent(request: web.Request) -> str:
+    # kithttp.UserAgent names the client program: the first product of the header.
+    return request.headers.get("User-Agent", "").split("/", 1)[0].split(" ", 1)[0]
 
 
 def _record(

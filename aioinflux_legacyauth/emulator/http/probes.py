@@ -135,10 +135,10 @@ def serve_metrics(state: EmulatorState) -> web.StreamResponse:
         "# HELP http_api_requests_total Number of http requests received",
         "# TYPE http_api_requests_total counter",
     ]
-    for (method, path, code), count in sorted(state.request_counts.items()):
+    for (method, path, code, agent), count in sorted(state.request_counts.items()):
         labels = (
             f'handler="platform",method="{method}",path="{_label(path)}",'
-            f'response_code="{code}",status="{code // 100}XX"'
+            f'response_code="{code}",status="{code // 100}XX",user_agent="{_label(agent)}"'
         )
         lines.append(f"http_api_requests_total{{{labels}}} {count}")
     lines += [
