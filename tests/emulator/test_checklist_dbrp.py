@@ -326,3 +326,35 @@ async def test_seeded_mappings_and_bucket_deletion(wire: Wire) -> None:
     assert [m.id for m in emu.dbrp_mappings() if not m.virtual] == [mapping.id]
     emu.delete_bucket(bucket)
     assert [m for m in emu.dbrp_mappings() if not m.virtual] == []
+
+
+async def test_patch_and_delete_with_a_virtual_id(wire: Wire) -> None:
+    """Section 11.4, as influxd 2.7.12 does it (the spec says "nothing changes"): a PATCH on
+    a bucket's ID stores a record only GET by ID shows, and takes the db's default; a
+    DELETE of it hands the default to the lowest stored ID of the db."""
+    emu = wire.emu
+    bucket = emu.buckets["my-bucket"]
+    params = {"orgID": emu.org_id}
+    first = (await _create(wire, database="my-bucket", retention_policy="a")).json()
+    second = (await _create(wire, database="my-bucket", retention_policy="b", default=True)).json()
+
+    async def defaults() -> list[tuple[str, bool, bool]]:
+        listed = await _list(wire, db="my-bucket")
+        return [(m["retention_policy"], m["default"], m["virtual"]) for m in listed]
+
+    assert await defaults() == [("a", False, False), ("b", True, False), ("autogen", False, True)]
+    deleted = await wire.call("DELETE", f"{DBRPS}/{bucket}", params=params)
+    assert deleted.status == 204
+    assert await defaults() == [("a", True, False), ("b", False, False), ("autogen", False, True)]
+    patched = await wire.call(
+        "PATCH", f"{DBRPS}/{bucket}", params=params, json_body={"retention_policy": "zz"}
+    )
+    assert patched.json()["content"] == {**_virtual(wire, bucket, "my-bucket", "zz", default=True)}
+    # The stored record shows by ID; lists still compute the virtual mapping, which now
+    # holds the default (the physical ones lost it).
+    got = await wire.call("GET", f"{DBRPS}/{bucket}", params=params)
+    assert got.json()["content"]["retention_policy"] == "zz"
+    assert await defaults() == [("a", False, False), ("b", False, False), ("autogen", True, True)]
+    assert {first["id"], second["id"]} == {m["id"] for m in await _list(wire, db="my-bucket")} - {
+        bucket
+    }

@@ -27,11 +27,11 @@ from ..domain.errors import (
 from ..domain.permissions import allowed, permission
 from ..influxql.executor import QueryContext, Result, execute, gather
 from ..influxql.parser import InfluxQLError, parse_query
+from ..influxql.responses import CONTENT_TYPES, CSVFormatter, encode_json, encode_msgpack
 from ..wire.gojson import GoJSONError, GoNumber, go_decode_value
 from ..wire.gzipbody import GzipError, gunzip, gzip_header_length
 from ..wire.lineprotocol import invalid_lines
 from ..wire.mediatype import MediaTypeError, parse_media_type
-from ..wire.query_results import CONTENT_TYPES, CSVFormatter, encode_json, encode_msgpack
 from ..wire.responses import empty_response, error_response
 from .auth import V1Caller
 from .body import within

@@ -17,8 +17,8 @@ from __future__ import annotations
 import struct
 from typing import Final
 
-from ..influxql.executor import Result, Row
-from .responses import go_json
+from ..wire.responses import go_json
+from .executor import Result, Row
 
 __all__ = ["CONTENT_TYPES", "CSVFormatter", "encode_json", "encode_msgpack"]
 
