@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .chaos.faults import FaultKind, FaultPlan
 from .domain.hashing import BCRYPT_DEFAULT_COST, MAX_HASH_COST, MIN_HASH_COST
@@ -122,33 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--metrics-disabled", action="store_true", help="answer /metrics 403, like influxd"
     )
     defaults = Limits()
-    for flag, help_text in (
-        ("--read-header-timeout", "seconds a new connection has to send its request head"),
-        ("--idle-timeout", "seconds an idle keep-alive connection stays open"),
-        ("--body-timeout", "seconds a request body has to arrive"),
-    ):
-        name = flag[2:].replace("-", "_")
+    timeout = "; 0: no limit"
+    limit_flags: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
+        ("--read-header-timeout", _timeout, "S", "seconds a new connection has to send its head"),
+        ("--idle-timeout", _timeout, "S", "seconds an idle keep-alive connection stays open"),
+        ("--body-timeout", _timeout, "S", "seconds a request body has to arrive"),
+        ("--max-kept-body", int, "BYTES", "bytes of each body the request log keeps"),
+        ("--max-logged-requests", int, "N", "requests the request log keeps"),
+    )
+    for flag, kind, metavar, help_text in limit_flags:
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        extra = timeout if kind is _timeout else ""
         parser.add_argument(
             flag,
-            type=_timeout,
-            default=getattr(defaults, name),
-            metavar="S",
-            help=f"{help_text} (0: no limit; default {getattr(defaults, name)})",
+            type=kind,
+            default=default,
+            metavar=metavar,
+            help=f"{help_text} (default {default}{extra})",
         )
-    parser.add_argument(
-        "--max-kept-body",
-        type=int,
-        default=defaults.max_kept_body,
-        metavar="BYTES",
-        help=f"bytes of each body the request log keeps (default {defaults.max_kept_body})",
-    )
-    parser.add_argument(
-        "--max-logged-requests",
-        type=int,
-        default=defaults.max_logged_requests,
-        metavar="N",
-        help=f"requests the log keeps (default {defaults.max_logged_requests})",
-    )
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     return parser
 

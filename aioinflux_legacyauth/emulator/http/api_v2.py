@@ -7,8 +7,8 @@ permission checks follow the real handlers; rarely used fields are left out.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final, Protocol, TypeAlias, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, Protocol, TypeVar
 
 import attrs
 from aiohttp import web
@@ -45,13 +45,11 @@ from .body import read_body
 from .dbrp import serve_dbrps
 from .legacy import authorize_create
 from .probes import api_links, serve_setup
+from .routes import Routes, call
 from .state import EmulatorState
 
 __all__ = ["serve_api_v2"]
 
-_Handler: TypeAlias = Callable[
-    [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
-]
 _SHARD_GROUP_SECONDS: Final = 7 * 86400
 _T = TypeVar("_T")
 
@@ -441,7 +439,7 @@ async def delete_token(
     return empty_response(204)
 
 
-_COLLECTIONS: Final[Mapping[str, tuple[Mapping[str, _Handler], Mapping[str, _Handler]]]] = {
+_COLLECTIONS: Final[Mapping[str, tuple[Routes, Routes]]] = {
     "orgs": ({"GET": list_orgs, "POST": create_org}, {"GET": get_org}),
     "users": ({"GET": list_users, "POST": create_user}, {"GET": get_user}),
     "buckets": ({"GET": list_buckets, "POST": create_bucket}, {"GET": get_bucket}),
@@ -450,7 +448,7 @@ _COLLECTIONS: Final[Mapping[str, tuple[Mapping[str, _Handler], Mapping[str, _Han
         {"GET": get_token, "PATCH": update_token, "DELETE": delete_token},
     ),
 }
-_ME: Final[Mapping[str, _Handler]] = {"GET": get_me}
+_ME: Final[Routes] = {"GET": get_me}
 
 
 async def serve_api_v2(
@@ -468,7 +466,7 @@ async def serve_api_v2(
         return await serve_setup(request, state)
     if segments and segments[0] == "dbrps":
         return await serve_dbrps(request, state, caller, segments)
-    routes: Mapping[str, _Handler] | None = None
+    routes: Routes | None = None
     raw_id = ""
     if segments == ["me"]:
         routes = _ME
@@ -478,7 +476,4 @@ async def serve_api_v2(
         raw_id = segments[1] if len(segments) == 2 else ""
     if routes is None:
         return error_response(PlatformError(NOT_FOUND, "path not found"))
-    handler = routes.get(request.method)
-    if handler is None:
-        return empty_response(405)
-    return await handler(request, state, caller, raw_id)
+    return await call(routes, request, state, caller, raw_id)

@@ -7,8 +7,8 @@ in which a bad path ID, the org parameter, the lookup and the body are checked.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Final, TypeAlias
+from collections.abc import Mapping
+from typing import Final
 
 from aiohttp import web
 
@@ -21,13 +21,11 @@ from ..wire.gojson import GoJSONError, go_decode, go_quote
 from ..wire.responses import empty_response, json_response, text_not_found
 from ..wire.schemas import DBRP_CREATE, DBRP_UPDATE
 from .body import read_body
+from .routes import Routes, call
 from .state import EmulatorState
 
 __all__ = ["serve_dbrps"]
 
-_Handler: TypeAlias = Callable[
-    [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
-]
 _NO_ORG: Final = "either 'org' or 'orgID' must be provided"
 _TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
@@ -180,8 +178,8 @@ async def delete_dbrp(
     return empty_response(204)
 
 
-_ROOT: Final[Mapping[str, _Handler]] = {"GET": list_dbrps, "POST": create_dbrp}
-_ONE: Final[Mapping[str, _Handler]] = {"GET": get_dbrp, "PATCH": update_dbrp, "DELETE": delete_dbrp}
+_ROOT: Final[Routes] = {"GET": list_dbrps, "POST": create_dbrp}
+_ONE: Final[Routes] = {"GET": get_dbrp, "PATCH": update_dbrp, "DELETE": delete_dbrp}
 
 
 async def serve_dbrps(
@@ -195,7 +193,4 @@ async def serve_dbrps(
         routes, raw_id = _ONE, segments[1]
     else:
         return text_not_found()
-    handler = routes.get(request.method)
-    if handler is None:
-        return empty_response(405)
-    return await handler(request, state, caller, raw_id)
+    return await call(routes, request, state, caller, raw_id)

@@ -6,8 +6,7 @@ which error a client sees: decode, validate, authorize, then act.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Final, TypeAlias
+from typing import Final
 
 from aiohttp import web
 
@@ -32,6 +31,7 @@ from ..wire.schemas import (
     decode_create,
 )
 from .body import read_body
+from .routes import Routes, call
 from .state import EmulatorState
 
 __all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_legacy"]
@@ -39,10 +39,6 @@ __all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_lega
 INSTANCE_MESSAGE: Final = (
     "authorizations cannot be created with the instance type, it is only used during setup"
 )
-
-_Handler: TypeAlias = Callable[
-    [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
-]
 
 
 def is_legacy_path(path: str) -> bool:
@@ -227,13 +223,13 @@ async def set_password(
     return empty_response(204)
 
 
-_ROOT: Final[Mapping[str, _Handler]] = {"GET": list_authorizations, "POST": create_authorization}
-_ONE: Final[Mapping[str, _Handler]] = {
+_ROOT: Final[Routes] = {"GET": list_authorizations, "POST": create_authorization}
+_ONE: Final[Routes] = {
     "GET": get_authorization,
     "PATCH": update_authorization,
     "DELETE": delete_authorization,
 }
-_PASSWORD: Final[Mapping[str, _Handler]] = {"POST": set_password}
+_PASSWORD: Final[Routes] = {"POST": set_password}
 
 
 async def serve_legacy(
@@ -254,7 +250,4 @@ async def serve_legacy(
             routes = _PASSWORD
         else:
             return text_not_found()
-    handler = routes.get(request.method)
-    if handler is None:
-        return empty_response(405)
-    return await handler(request, state, caller, raw_id)
+    return await call(routes, request, state, caller, raw_id)

@@ -325,12 +325,7 @@ def _select(statement: SelectStatement, context: QueryContext) -> None:
         found = _mappings(
             context, database=source.database, retention_policy=source.retention_policy
         )
-        if not found:
-            msg = f"retention policy not found: {source.retention_policy}"
-            raise _StatementError(msg)
-        if len(found) != 1:
-            message = f"finding DBRP mappings: expected 1, found {len(found)}"
-            raise _StatementError(message)
+        _only(found, f"retention policy not found: {source.retention_policy}")
 
 
 def _explain(statement: ExplainStatement, context: QueryContext) -> Row:
@@ -372,12 +367,16 @@ def _show_measurements(statement: ShowMeasurementsStatement) -> str | None:
 def _default_mapping(database: str, context: QueryContext) -> DBRPMapping:
     """``getDefaultRP``."""
     found = _mappings(context, database=database, default=True)
+    return _only(found, f"default retention policy not set for: {database}")
+
+
+def _only(found: list[DBRPMapping], missing: str) -> DBRPMapping:
+    """The one mapping a lookup must find: ``missing`` for none, Go's text for several."""
     if not found:
-        msg = f"default retention policy not set for: {database}"
-        raise _StatementError(msg)
+        raise _StatementError(missing)
     if len(found) != 1:
-        msg = f"finding DBRP mappings: expected 1, found {len(found)}"
-        raise _StatementError(msg)
+        message = f"finding DBRP mappings: expected 1, found {len(found)}"
+        raise _StatementError(message)
     return found[0]
 
 

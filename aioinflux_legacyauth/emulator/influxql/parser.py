@@ -58,6 +58,7 @@ from .statements import (
     ShowSeriesStatement,
     ShowTagKeysStatement,
     ShowTagValuesStatement,
+    ShowWithSources,
     Statement,
 )
 from .tokens import OPERATORS, Pos, Token, precedence, token_text
@@ -286,6 +287,16 @@ class _Tree:
             raise _expected(token, literal, tuple(tree.keys), pos)
 
 
+def _after_ident(op: str) -> _Handler:
+    """A refused statement whose grammar is one identifier (``DROP USER <name>`` ...)."""
+
+    def handler(parser: Parser) -> Statement:
+        parser.parse_ident()
+        return NotImplementedStatement(op)
+
+    return handler
+
+
 def _not_implemented(op: str, default_database: Callable[[Parser], str] | None = None) -> _Handler:
     def handler(parser: Parser) -> Statement:
         database = default_database(parser) if default_database else None
@@ -338,6 +349,13 @@ class Parser:
         reader.unread()
         return char
 
+    def _literal(self, wanted: Token, name: str) -> tuple[Pos, str]:
+        """The next token, which must be ``wanted`` (``name`` in the error)."""
+        token, pos, literal = self.scan_ignore_whitespace()
+        if token is not wanted:
+            raise _expected(token, literal, (name,), pos)
+        return pos, literal
+
     def expect(self, *tokens: Token) -> None:
         """``parseTokens``."""
         for wanted in tokens:
@@ -372,16 +390,17 @@ class Parser:
             semicolon = False
 
     def parse_ident(self) -> str:
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.IDENT:
-            raise _expected(token, literal, ("identifier",), pos)
+        _, literal = self._literal(Token.IDENT, "identifier")
         return literal
 
     def parse_ident_list(self) -> list[str]:
-        idents = [self.parse_ident()]
+        return self._comma_list(self.parse_ident)
+
+    def _comma_list(self, parse: Callable[[], str]) -> list[str]:
+        items = [parse()]
         while self.accept(Token.COMMA):
-            idents.append(self.parse_ident())
-        return idents
+            items.append(parse())
+        return items
 
     def parse_segmented_idents(self) -> list[str]:
         idents = [self.parse_ident()]
@@ -403,21 +422,14 @@ class Parser:
         return idents
 
     def parse_string(self) -> str:
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.STRING:
-            raise _expected(token, literal, ("string",), pos)
+        _, literal = self._literal(Token.STRING, "string")
         return literal
 
     def parse_string_list(self) -> list[str]:
-        strings = [self.parse_string()]
-        while self.accept(Token.COMMA):
-            strings.append(self.parse_string())
-        return strings
+        return self._comma_list(self.parse_string)
 
     def parse_int(self, low: int, high: int) -> int:
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.INTEGER:
-            raise _expected(token, literal, ("integer",), pos)
+        pos, literal = self._literal(Token.INTEGER, "integer")
         number = int(literal)
         if number > _INT64_MAX:
             message = f'strconv.Atoi: parsing "{literal}": value out of range'
@@ -428,9 +440,7 @@ class Parser:
         return number
 
     def parse_uint64(self) -> int:
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.INTEGER:
-            raise _expected(token, literal, ("integer",), pos)
+        pos, literal = self._literal(Token.INTEGER, "integer")
         number = int(literal)
         if number > _UINT64_MAX:
             message = f'strconv.ParseUint: parsing "{literal}": value out of range'
@@ -461,9 +471,7 @@ class Parser:
 
     def set_password(self) -> Statement:
         self.parse_ident()
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.EQ:
-            raise _expected(token, literal, ("=",), pos)
+        self._literal(Token.EQ, "=")
         self.parse_string()
         return NotImplementedStatement("SET PASSWORD")
 
@@ -474,9 +482,7 @@ class Parser:
         return NotImplementedStatement("SHOW QUERIES")
 
     def create_subscription(self) -> Statement:
-        self.parse_ident()
-        self._on()
-        database = self.parse_ident()
+        database = self._name_on_database()
         self._dot_then_ident()
         self.expect(Token.DESTINATIONS)
         token, pos, literal = self.scan_ignore_whitespace()
@@ -485,10 +491,14 @@ class Parser:
         self.parse_string_list()
         return NotImplementedStatement("CREATE SUBSCRIPTION", default_database=database)
 
+    def _name_on_database(self) -> str:
+        """``<name> ON <db>``; returns the database."""
+        self.parse_ident()
+        self._on()
+        return self.parse_ident()
+
     def _on(self) -> None:
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.ON:
-            raise _expected(token, literal, ("ON",), pos)
+        self._literal(Token.ON, "ON")
 
     def _dot_then_ident(self) -> str:
         token, pos, literal = self.scan()
@@ -497,9 +507,7 @@ class Parser:
         return self.parse_ident()
 
     def create_retention_policy(self) -> Statement:
-        self.parse_ident()
-        self._on()
-        database = self.parse_ident()
+        database = self._name_on_database()
         self.expect(Token.DURATION)
         self.parse_duration_token()
         self.expect(Token.REPLICATION)
@@ -511,9 +519,7 @@ class Parser:
 
     def _shard_duration(self) -> None:
         # After SHARD: DURATION, then a duration that is not INF.
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.DURATION:
-            raise _expected(token, literal, ("DURATION",), pos)
+        pos, _ = self._literal(Token.DURATION, "DURATION")
         token, pos, _ = self.scan_ignore_whitespace()
         if token is Token.INF:
             raise ParseError(pos, message="invalid duration INF for shard duration")
@@ -591,9 +597,7 @@ class Parser:
         statement = SelectStatement()
         statement.fields = self._fields()
         statement.target = self._target(target)
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.FROM:
-            raise _expected(token, literal, ("FROM",), pos)
+        self._literal(Token.FROM, "FROM")
         statement.sources = self._sources(subqueries=True)
         statement.condition = self._condition()
         statement.dimensions = self._dimensions()
@@ -662,55 +666,59 @@ class Parser:
         if self.accept(Token.CARDINALITY):
             return self._cardinality("SERIES", exact=exact)
         statement = ShowSeriesStatement()
-        if self.accept(Token.ON):
-            statement.database = self.parse_ident()
-        if self.accept(Token.FROM):
-            statement.sources = self._sources(subqueries=False)
+        self._on_from(statement)
         statement.condition = self._condition()
         self._order_by()
-        statement.limit = self.parse_optional_int(Token.LIMIT)
-        statement.offset = self.parse_optional_int(Token.OFFSET)
+        self._limit_offset(statement)
         return statement
 
-    def _cardinality(self, what: str, *, exact: bool, with_key: bool = False) -> Statement:
-        statement = ShowCardinalityStatement(what, exact=exact)
+    def _on_from(self, statement: ShowWithSources) -> None:
+        """``[ON <db>] [FROM <sources>]``."""
         if self.accept(Token.ON):
             statement.database = self.parse_ident()
         if self.accept(Token.FROM):
             statement.sources = self._sources(subqueries=False)
+
+    def _limit_offset(self, statement: ShowWithSources | ShowMeasurementsStatement) -> None:
+        statement.limit = self.parse_optional_int(Token.LIMIT)
+        statement.offset = self.parse_optional_int(Token.OFFSET)
+
+    def _cardinality(self, what: str, *, exact: bool, with_key: bool = False) -> Statement:
+        statement = ShowCardinalityStatement(what=what, exact=exact)
+        self._on_from(statement)
         if with_key:
             self._tag_key_expr()
         statement.condition = self._condition()
         statement.dimensions = self._dimensions()
-        statement.limit = self.parse_optional_int(Token.LIMIT)
-        statement.offset = self.parse_optional_int(Token.OFFSET)
+        self._limit_offset(statement)
         return statement
+
+    def _expect_cardinality(self, expected: tuple[str, ...] = ("CARDINALITY",)) -> None:
+        token, pos, literal = self.scan_ignore_whitespace()
+        if token is not Token.CARDINALITY:
+            raise _expected(token, literal, expected, pos)
+
+    def show_key_cardinality(self, what: str) -> Statement:
+        """``SHOW TAG KEY`` / ``SHOW FIELD KEY [EXACT] CARDINALITY``."""
+        exact = self.accept(Token.EXACT)
+        self._expect_cardinality(("CARDINALITY",) if exact else ("EXACT", "CARDINALITY"))
+        return self._cardinality(what, exact=exact)
 
     def show_measurement_cardinality(self, *, exact: bool) -> Statement:
         if exact:
-            token, pos, literal = self.scan_ignore_whitespace()
-            if token is not Token.CARDINALITY:
-                raise _expected(token, literal, ("CARDINALITY",), pos)
+            self._expect_cardinality()
         return self._cardinality("MEASUREMENT", exact=exact)
 
     def show_measurements(self) -> Statement:
         statement = ShowMeasurementsStatement()
         if self.accept(Token.ON):
-            token, pos, literal = self.scan_ignore_whitespace()
-            if token is Token.IDENT:
-                statement.database = literal
-            elif token is Token.MUL:
-                statement.wildcard_database = True
-            else:
-                raise _expected(token, literal, ("identifier or *",), pos)
+            database = self._name_or_star()
+            statement.database = database or ""
+            statement.wildcard_database = database is None
             if self.accept(Token.DOT):
-                token, pos, literal = self.scan_ignore_whitespace()
-                if token is Token.IDENT:
-                    statement.retention_policy = literal
-                elif token is Token.MUL:
-                    statement.wildcard_retention_policy = True
-                else:
-                    raise _expected(token, literal, ("identifier or *",), pos)
+                policy = self._name_or_star()
+                statement.retention_policy = policy or ""
+                statement.wildcard_retention_policy = policy is None
         if self.accept(Token.WITH):
             self.expect(Token.MEASUREMENT)
             token, pos, literal = self.scan_ignore_whitespace()
@@ -719,9 +727,17 @@ class Parser:
             statement.source = self._source(subqueries=False)
         statement.condition = self._condition()
         self._order_by()
-        statement.limit = self.parse_optional_int(Token.LIMIT)
-        statement.offset = self.parse_optional_int(Token.OFFSET)
+        self._limit_offset(statement)
         return statement
+
+    def _name_or_star(self) -> str | None:
+        """An identifier, or ``None`` for ``*``."""
+        token, pos, literal = self.scan_ignore_whitespace()
+        if token is Token.IDENT:
+            return literal
+        if token is Token.MUL:
+            return None
+        raise _expected(token, literal, ("identifier or *",), pos)
 
     def show_retention_policies(self) -> Statement:
         statement = ShowRetentionPoliciesStatement()
@@ -729,29 +745,15 @@ class Parser:
             statement.database = self.parse_ident()
         return statement
 
-    def show_tag_key_cardinality(self) -> Statement:
-        required: tuple[str, ...] = ("EXACT", "CARDINALITY")
-        exact = self.accept(Token.EXACT)
-        if exact:
-            required = ("CARDINALITY",)
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.CARDINALITY:
-            raise _expected(token, literal, required, pos)
-        return self._cardinality("TAG KEY", exact=exact)
-
     def show_tag_keys(self) -> Statement:
         statement = ShowTagKeysStatement()
-        if self.accept(Token.ON):
-            statement.database = self.parse_ident()
-        if self.accept(Token.FROM):
-            statement.sources = self._sources(subqueries=False)
+        self._on_from(statement)
         if self.accept(Token.WITH):
             self.unscan()
             self._tag_key_expr()
         statement.condition = self._condition()
         self._order_by()
-        statement.limit = self.parse_optional_int(Token.LIMIT)
-        statement.offset = self.parse_optional_int(Token.OFFSET)
+        self._limit_offset(statement)
         self.parse_optional_int(Token.SLIMIT)
         self.parse_optional_int(Token.SOFFSET)
         return statement
@@ -764,35 +766,25 @@ class Parser:
             return self._tag_values_cardinality(exact=False)
         self.unscan()
         statement = ShowTagValuesStatement()
-        if self.accept(Token.ON):
-            statement.database = self.parse_ident()
-        if self.accept(Token.FROM):
-            statement.sources = self._sources(subqueries=False)
+        self._on_from(statement)
         statement.op, statement.tag_key_expr = self._tag_key_expr()
         statement.condition = self._condition()
         self._order_by()
-        statement.limit = self.parse_optional_int(Token.LIMIT)
-        statement.offset = self.parse_optional_int(Token.OFFSET)
+        self._limit_offset(statement)
         return statement
 
     def _tag_values_cardinality(self, *, exact: bool) -> Statement:
         if exact:
-            token, pos, literal = self.scan_ignore_whitespace()
-            if token is not Token.CARDINALITY:
-                raise _expected(token, literal, ("CARDINALITY",), pos)
+            self._expect_cardinality()
         return self._cardinality("TAG VALUES", exact=exact, with_key=True)
 
     def _tag_key_expr(self) -> tuple[Token, ListLiteral | RegexLiteral | str]:
         self.expect(Token.WITH, Token.KEY)
         token, pos, literal = self.scan_ignore_whitespace()
         if token is Token.IN:
-            token, pos, literal = self.scan_ignore_whitespace()
-            if token is not Token.LPAREN:
-                raise _expected(token, literal, ("(",), pos)
+            pos, literal = self._literal(Token.LPAREN, "(")
             keys = self.parse_ident_list()
-            token, pos, literal = self.scan_ignore_whitespace()
-            if token is not Token.RPAREN:
-                raise _expected(token, literal, (")",), pos)
+            pos, literal = self._literal(Token.RPAREN, ")")
             return Token.IN, ListLiteral(keys)
         if token in (Token.EQ, Token.NEQ):
             return token, self.parse_ident()
@@ -804,25 +796,11 @@ class Parser:
             return token, regex
         raise _expected(token, literal, ("IN", "=", "=~"), pos)
 
-    def show_field_key_cardinality(self) -> Statement:
-        required: tuple[str, ...] = ("EXACT", "CARDINALITY")
-        exact = self.accept(Token.EXACT)
-        if exact:
-            required = ("CARDINALITY",)
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.CARDINALITY:
-            raise _expected(token, literal, required, pos)
-        return self._cardinality("FIELD KEY", exact=exact)
-
     def show_field_keys(self) -> Statement:
         statement = ShowFieldKeysStatement()
-        if self.accept(Token.ON):
-            statement.database = self.parse_ident()
-        if self.accept(Token.FROM):
-            statement.sources = self._sources(subqueries=False)
+        self._on_from(statement)
         self._order_by()
-        statement.limit = self.parse_optional_int(Token.LIMIT)
-        statement.offset = self.parse_optional_int(Token.OFFSET)
+        self._limit_offset(statement)
         return statement
 
     def drop_measurement(self) -> Statement:
@@ -845,14 +823,8 @@ class Parser:
         self.parse_uint64()
         return NotImplementedStatement("DROP SHARD")
 
-    def show_grants(self) -> Statement:
-        self.parse_ident()
-        return NotImplementedStatement("SHOW GRANTS")
-
     def create_continuous_query(self) -> Statement:
-        self.parse_ident()
-        self._on()
-        database = self.parse_ident()
+        database = self._name_on_database()
         if self.accept(Token.RESAMPLE):
             self._resample()
         self.expect(Token.BEGIN, Token.SELECT)
@@ -862,9 +834,7 @@ class Parser:
             self.unscan()
             token, pos, literal = self.scan_ignore_whitespace()
             raise _expected(token, literal, ("GROUP BY time(...)",), pos)
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.END:
-            raise _expected(token, literal, ("END",), pos)
+        pos, literal = self._literal(Token.END, "END")
         return NotImplementedStatement(
             "CREATE CONTINUOUS QUERY", default_database=database, inner=source
         )
@@ -880,9 +850,7 @@ class Parser:
             raise _expected(token, literal, ("EVERY", "FOR"), pos)
 
     def _duration_value(self) -> int:
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.DURATIONVAL:
-            raise _expected(token, literal, ("duration",), pos)
+        pos, literal = self._literal(Token.DURATIONVAL, "duration")
         try:
             return parse_duration(literal)
         except InfluxQLError as exc:
@@ -896,42 +864,24 @@ class Parser:
                 expected = ("DURATION", "NAME", "REPLICATION", "SHARD")
                 raise _expected(token, literal, expected, pos)
             self.unscan()
-            if self._optional(Token.DURATION):
+            if self.accept(Token.DURATION):
                 self.parse_duration_token()
-            if self._optional(Token.REPLICATION):
+            if self.accept(Token.REPLICATION):
                 self.parse_int(1, _INT32_MAX)
-            if self._optional(Token.SHARD):
-                token, pos, literal = self.scan_ignore_whitespace()
-                if token is not Token.DURATION:
-                    raise _expected(token, literal, ("DURATION",), pos)
+            if self.accept(Token.SHARD):
+                self._literal(Token.DURATION, "DURATION")
                 self.parse_duration_token()
-            if self._optional(Token.NAME):
+            if self.accept(Token.NAME):
                 self.parse_ident()
         return NotImplementedStatement("CREATE DATABASE")
 
-    def _optional(self, token: Token) -> bool:
-        # parseTokens then Unscan on failure, as CREATE DATABASE ... WITH does.
-        found, _, _ = self.scan_ignore_whitespace()
-        if found is token:
-            return True
-        self.unscan()
-        return False
-
-    def drop_database(self) -> Statement:
-        self.parse_ident()
-        return NotImplementedStatement("DROP DATABASE")
-
     def drop_subscription(self) -> Statement:
-        self.parse_ident()
-        self._on()
-        database = self.parse_ident()
+        database = self._name_on_database()
         self._dot_then_ident()
         return NotImplementedStatement("DROP SUBSCRIPTION", default_database=database)
 
     def drop_retention_policy(self) -> Statement:
-        self.parse_ident()
-        self._on()
-        database = self.parse_ident()
+        database = self._name_on_database()
         return NotImplementedStatement("DROP RETENTION POLICY", default_database=database)
 
     def create_user(self) -> Statement:
@@ -942,16 +892,10 @@ class Parser:
             self.expect(Token.ALL, Token.PRIVILEGES)
         return NotImplementedStatement("CREATE USER")
 
-    def drop_user(self) -> Statement:
-        self.parse_ident()
-        return NotImplementedStatement("DROP USER")
-
     def explain(self) -> Statement:
         analyze = self.accept(Token.ANALYZE)
         verbose = self.accept(Token.VERBOSE)
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.SELECT:
-            raise _expected(token, literal, ("SELECT",), pos)
+        self._literal(Token.SELECT, "SELECT")
         return ExplainStatement(self.select(), analyze=analyze, verbose=verbose)
 
     def show_stats_or_diagnostics(self, op: str) -> Statement:
@@ -960,9 +904,7 @@ class Parser:
         return NotImplementedStatement(op)
 
     def drop_continuous_query(self) -> Statement:
-        self.parse_ident()
-        self._on()
-        database = self.parse_ident()
+        database = self._name_on_database()
         return NotImplementedStatement("DROP CONTINUOUS QUERY", default_database=database)
 
     # --- clauses ---------------------------------------------------------------------
@@ -1038,9 +980,7 @@ class Parser:
     def _dimensions(self) -> list[Dimension]:
         if not self.accept(Token.GROUP):
             return []
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.BY:
-            raise _expected(token, literal, ("BY",), pos)
+        self._literal(Token.BY, "BY")
         dimensions = []
         while True:
             regex = self._regex()
@@ -1054,19 +994,26 @@ class Parser:
                 self.unscan()
                 return dimensions
 
-    def _fill(self) -> None:
+    def _clause_call(self, name: str, wrong_count: str) -> Expr | None:
+        """The one argument of a trailing ``fill(...)`` or ``tz(...)``; ``None`` if absent."""
         token, _, literal = self.scan_ignore_whitespace()
         self.unscan()
-        if token is not Token.IDENT or literal.lower() != "fill":
-            return
+        if token is not Token.IDENT or literal.lower() != name:
+            return None
         expr = self.parse_expr()
         if not isinstance(expr, Call):
-            msg = "fill must be a function call"
+            msg = f"{name} must be a function call"
             raise InfluxQLError(msg)
         if len(expr.args) != 1:
-            msg = "fill requires an argument, e.g.: 0, null, none, previous, linear"
-            raise InfluxQLError(msg)
-        (argument,) = expr.args
+            raise InfluxQLError(wrong_count)
+        return expr.args[0]
+
+    def _fill(self) -> None:
+        argument = self._clause_call(
+            "fill", "fill requires an argument, e.g.: 0, null, none, previous, linear"
+        )
+        if argument is None:
+            return
         if isinstance(argument, VarRef) and str(argument) in ("null", "none", "previous", "linear"):
             return
         if not isinstance(argument, IntegerLiteral | NumberLiteral):
@@ -1074,18 +1021,9 @@ class Parser:
             raise InfluxQLError(msg)
 
     def _location(self) -> None:
-        token, _, literal = self.scan_ignore_whitespace()
-        self.unscan()
-        if token is not Token.IDENT or literal.lower() != "tz":
+        argument = self._clause_call("tz", "tz requires exactly one argument")
+        if argument is None:
             return
-        expr = self.parse_expr()
-        if not isinstance(expr, Call):
-            msg = "tz must be a function call"
-            raise InfluxQLError(msg)
-        if len(expr.args) != 1:
-            msg = "tz requires exactly one argument"
-            raise InfluxQLError(msg)
-        (argument,) = expr.args
         if not isinstance(argument, StringLiteral):
             msg = "expected string argument in tz()"
             raise InfluxQLError(msg)
@@ -1096,9 +1034,7 @@ class Parser:
     def _order_by(self) -> None:
         if not self.accept(Token.ORDER):
             return
-        token, pos, literal = self.scan_ignore_whitespace()
-        if token is not Token.BY:
-            raise _expected(token, literal, ("BY",), pos)
+        pos, literal = self._literal(Token.BY, "BY")
         count = 0
         token, pos, literal = self.scan_ignore_whitespace()
         if token in (Token.ASC, Token.DESC):
@@ -1171,12 +1107,10 @@ class Parser:
                     break
                 node = right
 
-    def _unary(self) -> Expr:  # noqa: PLR0912, PLR0915 - parseUnaryExpr's switch, ported as is
+    def _unary(self) -> Expr:  # noqa: PLR0912 - parseUnaryExpr's switch, ported as is
         if self.accept(Token.LPAREN):
             expr = self.parse_expr()
-            token, pos, literal = self.scan_ignore_whitespace()
-            if token is not Token.RPAREN:
-                raise _expected(token, literal, (")",), pos)
+            pos, literal = self._literal(Token.RPAREN, ")")
             return ParenExpr(expr)
         token, pos, literal = self.scan_ignore_whitespace()
         if token is Token.IDENT:
@@ -1191,9 +1125,7 @@ class Parser:
             if following is Token.LPAREN:
                 return self._call("distinct")
             if following is Token.WS:
-                token, pos, literal = self.scan_ignore_whitespace()
-                if token is not Token.IDENT:
-                    raise _expected(token, literal, ("identifier",), pos)
+                pos, literal = self._literal(Token.IDENT, "identifier")
                 return Distinct(literal)
             raise _expected(following, literal, ("(", "identifier"), pos)
         if token is Token.STRING:
@@ -1360,9 +1292,9 @@ def _build_language() -> _Tree:
     show.handle(Token.DATABASES, lambda p: ShowDatabasesStatement())
     show.handle(Token.DIAGNOSTICS, lambda p: p.show_stats_or_diagnostics("SHOW DIAGNOSTICS"))
     field = show.group(Token.FIELD)
-    field.handle(Token.KEY, Parser.show_field_key_cardinality)
+    field.handle(Token.KEY, lambda p: p.show_key_cardinality("FIELD KEY"))
     field.handle(Token.KEYS, Parser.show_field_keys)
-    show.group(Token.GRANTS).handle(Token.FOR, Parser.show_grants)
+    show.group(Token.GRANTS).handle(Token.FOR, _after_ident("SHOW GRANTS"))
     measurement = show.group(Token.MEASUREMENT)
     measurement.handle(Token.EXACT, lambda p: p.show_measurement_cardinality(exact=True))
     measurement.handle(Token.CARDINALITY, lambda p: p.show_measurement_cardinality(exact=False))
@@ -1375,7 +1307,7 @@ def _build_language() -> _Tree:
     show.handle(Token.STATS, lambda p: p.show_stats_or_diagnostics("SHOW STATS"))
     show.handle(Token.SUBSCRIPTIONS, _not_implemented("SHOW SUBSCRIPTIONS"))
     tag = show.group(Token.TAG)
-    tag.handle(Token.KEY, Parser.show_tag_key_cardinality)
+    tag.handle(Token.KEY, lambda p: p.show_key_cardinality("TAG KEY"))
     tag.handle(Token.KEYS, Parser.show_tag_keys)
     tag.handle(Token.VALUES, Parser.show_tag_values)
     show.handle(Token.USERS, _not_implemented("SHOW USERS"))
@@ -1387,13 +1319,13 @@ def _build_language() -> _Tree:
     create.handle(Token.SUBSCRIPTION, Parser.create_subscription)
     drop = root.group(Token.DROP)
     drop.group(Token.CONTINUOUS).handle(Token.QUERY, Parser.drop_continuous_query)
-    drop.handle(Token.DATABASE, Parser.drop_database)
+    drop.handle(Token.DATABASE, _after_ident("DROP DATABASE"))
     drop.handle(Token.MEASUREMENT, Parser.drop_measurement)
     drop.group(Token.RETENTION).handle(Token.POLICY, Parser.drop_retention_policy)
     drop.handle(Token.SERIES, Parser.drop_series)
     drop.handle(Token.SHARD, Parser.drop_shard)
     drop.handle(Token.SUBSCRIPTION, Parser.drop_subscription)
-    drop.handle(Token.USER, Parser.drop_user)
+    drop.handle(Token.USER, _after_ident("DROP USER"))
     root.handle(Token.EXPLAIN, Parser.explain)
     root.handle(Token.GRANT, Parser.grant)
     root.handle(Token.REVOKE, Parser.revoke)

@@ -7,13 +7,14 @@ Positions, the three-deep unread buffers and the treatment of ``\\r\\n`` and of 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from .tokens import Pos, Token, lookup
 
 __all__ = ["BufScanner", "Reader", "Scanner", "is_ident_char", "is_ident_first_char"]
 
 EOF_CHAR: Final = "\0"
+_T = TypeVar("_T")
 
 
 def is_whitespace(char: str) -> bool:
@@ -46,6 +47,30 @@ class _BadEscapeError(Exception):
         self.text = text
 
 
+class _Ring(Generic[_T]):
+    """The three-slot buffer both Go readers use: what was read, and how far unread."""
+
+    def __init__(self, empty: _T) -> None:
+        self._buf = [empty] * 3
+        self._slot = 0
+        self.pending = 0
+
+    def replay(self) -> _T | None:
+        """The next unread item again, if something was unread."""
+        if self.pending == 0:
+            return None
+        self.pending -= 1
+        return self.curr()
+
+    def push(self, item: _T) -> _T:
+        self._slot = (self._slot + 1) % 3
+        self._buf[self._slot] = item
+        return item
+
+    def curr(self) -> _T:
+        return self._buf[(self._slot - self.pending + 3) % 3]
+
+
 class Reader:
     """``reader``: runes with positions and a three-rune unread buffer."""
 
@@ -54,15 +79,13 @@ class Reader:
         self._index = 0
         self._line = 0
         self._char = 0
-        self._buf: list[tuple[str, Pos]] = [(EOF_CHAR, Pos())] * 3
-        self._slot = 0
-        self._pending = 0
+        self._ring: _Ring[tuple[str, Pos]] = _Ring((EOF_CHAR, Pos()))
         self._eof = False
 
     def read(self) -> tuple[str, Pos]:
-        if self._pending > 0:
-            self._pending -= 1
-            return self.curr()
+        replayed = self._ring.replay()
+        if replayed is not None:
+            return replayed
         if self._index >= len(self._text):
             char = EOF_CHAR
         else:
@@ -72,8 +95,7 @@ class Reader:
                 if self._index < len(self._text) and self._text[self._index] == "\n":
                     self._index += 1
                 char = "\n"
-        self._slot = (self._slot + 1) % 3
-        self._buf[self._slot] = (char, Pos(self._line, self._char))
+        self._ring.push((char, Pos(self._line, self._char)))
         if char == "\n":
             self._line += 1
             self._char = 0
@@ -81,13 +103,13 @@ class Reader:
             self._char += 1
         if char == EOF_CHAR:
             self._eof = True
-        return self.curr()
+        return self._ring.curr()
 
     def unread(self) -> None:
-        self._pending += 1
+        self._ring.pending += 1
 
     def curr(self) -> tuple[str, Pos]:
-        return self._buf[(self._slot - self._pending + 3) % 3]
+        return self._ring.curr()
 
     def read_rune(self) -> str | None:
         """``ReadRune``: ``None`` at the end of input."""
@@ -381,9 +403,7 @@ class BufScanner:
 
     def __init__(self, text: str) -> None:
         self.scanner = Scanner(text)
-        self._buf: list[tuple[Token, Pos, str]] = [(Token.ILLEGAL, Pos(), "")] * 3
-        self._slot = 0
-        self._pending = 0
+        self._ring: _Ring[tuple[Token, Pos, str]] = _Ring((Token.ILLEGAL, Pos(), ""))
 
     def scan(self) -> tuple[Token, Pos, str]:
         return self._scan_with(self.scanner.scan)
@@ -392,15 +412,8 @@ class BufScanner:
         return self._scan_with(self.scanner.scan_regex)
 
     def _scan_with(self, scan: Callable[[], tuple[Token, Pos, str]]) -> tuple[Token, Pos, str]:
-        if self._pending > 0:
-            self._pending -= 1
-            return self._curr()
-        self._slot = (self._slot + 1) % 3
-        self._buf[self._slot] = scan()
-        return self._curr()
+        replayed = self._ring.replay()
+        return replayed if replayed is not None else self._ring.push(scan())
 
     def unscan(self) -> None:
-        self._pending += 1
-
-    def _curr(self) -> tuple[Token, Pos, str]:
-        return self._buf[(self._slot - self._pending + 3) % 3]
+        self._ring.pending += 1

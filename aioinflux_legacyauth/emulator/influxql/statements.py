@@ -29,6 +29,7 @@ __all__ = [
     "ShowSeriesStatement",
     "ShowTagKeysStatement",
     "ShowTagValuesStatement",
+    "ShowWithSources",
     "Statement",
     "source_measurements",
 ]
@@ -122,7 +123,9 @@ class ShowDatabasesStatement:
 
 
 @attrs.define
-class ShowRetentionPoliciesStatement:
+class _NamesDatabase:
+    """A statement with ``ON <db>``: that database is its default one."""
+
     database: str = ""
 
     @property
@@ -134,8 +137,14 @@ class ShowRetentionPoliciesStatement:
 
 
 @attrs.define
-class ShowMeasurementsStatement:
-    database: str = ""
+class ShowRetentionPoliciesStatement(_NamesDatabase):
+    pass
+
+
+@attrs.define
+class ShowMeasurementsStatement(_NamesDatabase):
+    """``ast.Walk`` has no case for it: its ``WITH MEASUREMENT`` source is never normalized."""
+
     retention_policy: str = ""
     wildcard_database: bool = False
     wildcard_retention_policy: bool = False
@@ -144,98 +153,48 @@ class ShowMeasurementsStatement:
     limit: int = 0
     offset: int = 0
 
-    @property
-    def default_database(self) -> str:
-        return self.database
-
-    def measurements(self) -> Iterator[Measurement]:
-        return iter(())  # ast.Walk has no case for it: its source is never normalized
-
 
 @attrs.define
-class ShowTagKeysStatement:
-    database: str = ""
+class ShowWithSources(_NamesDatabase):
+    """A SHOW statement with ``ON <db>``, ``FROM <sources>``, a condition and a limit."""
+
     sources: list[Source] = attrs.field(factory=list)
     condition: Expr | None = None
     limit: int = 0
     offset: int = 0
-
-    @property
-    def default_database(self) -> str:
-        return self.database
 
     def measurements(self) -> Iterator[Measurement]:
         return source_measurements(self.sources)
 
 
 @attrs.define
-class ShowTagValuesStatement:
-    database: str = ""
-    sources: list[Source] = attrs.field(factory=list)
+class ShowTagKeysStatement(ShowWithSources):
+    pass
+
+
+@attrs.define
+class ShowTagValuesStatement(ShowWithSources):
     op: Token = Token.EQ
     tag_key_expr: ListLiteral | RegexLiteral | str = ""
-    condition: Expr | None = None
-    limit: int = 0
-    offset: int = 0
-
-    @property
-    def default_database(self) -> str:
-        return self.database
-
-    def measurements(self) -> Iterator[Measurement]:
-        return source_measurements(self.sources)
 
 
 @attrs.define
-class ShowFieldKeysStatement:
-    database: str = ""
-    sources: list[Source] = attrs.field(factory=list)
-    limit: int = 0
-    offset: int = 0
-
-    @property
-    def default_database(self) -> str:
-        return self.database
-
-    def measurements(self) -> Iterator[Measurement]:
-        return source_measurements(self.sources)
+class ShowFieldKeysStatement(ShowWithSources):
+    pass
 
 
 @attrs.define
-class ShowSeriesStatement:
-    database: str = ""
-    sources: list[Source] = attrs.field(factory=list)
-    condition: Expr | None = None
-    limit: int = 0
-    offset: int = 0
-
-    @property
-    def default_database(self) -> str:
-        return self.database
-
-    def measurements(self) -> Iterator[Measurement]:
-        return source_measurements(self.sources)
+class ShowSeriesStatement(ShowWithSources):
+    pass
 
 
 @attrs.define
-class ShowCardinalityStatement:
+class ShowCardinalityStatement(ShowWithSources):
     """``SHOW {SERIES|MEASUREMENT|TAG KEY|TAG VALUES|FIELD KEY} [EXACT] CARDINALITY``."""
 
-    what: str  # "SERIES", "MEASUREMENT", "TAG KEY", "TAG VALUES", "FIELD KEY"
+    what: str = ""  # "SERIES", "MEASUREMENT", "TAG KEY", "TAG VALUES", "FIELD KEY"
     exact: bool = False
-    database: str = ""
-    sources: list[Source] = attrs.field(factory=list)
-    condition: Expr | None = None
     dimensions: list[Dimension] = attrs.field(factory=list)
-    limit: int = 0
-    offset: int = 0
-
-    @property
-    def default_database(self) -> str:
-        return self.database
-
-    def measurements(self) -> Iterator[Measurement]:
-        return source_measurements(self.sources)
 
     @property
     def estimated(self) -> bool:

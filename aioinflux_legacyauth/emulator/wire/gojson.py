@@ -156,19 +156,9 @@ def go_decode_value(body: bytes, go_type: str) -> dict[str, object]:
     if document is None:
         return {}
     if not isinstance(document, dict):
-        message = f"json: cannot unmarshal {_plain_kind(document)} into Go value of type {go_type}"
+        message = f"json: cannot unmarshal {_kind(document)} into Go value of type {go_type}"
         raise GoJSONError(message)
     return document
-
-
-def _plain_kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, GoNumber):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array"
 
 
 def go_quote(text: str) -> str:
@@ -311,7 +301,7 @@ def _zero(go_type: GoType) -> object:
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, _Number):
+    if isinstance(value, _Number | GoNumber):
         return "number"
     if isinstance(value, str):
         return "string"

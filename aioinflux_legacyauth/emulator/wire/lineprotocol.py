@@ -320,10 +320,8 @@ def _scan_number(buf: bytes, i: int) -> int:  # noqa: PLR0912, PLR0915 - scanNum
         msg = "invalid number"
         raise _InvalidError(msg)
     text = buf[start:i]
-    if is_int:
-        _check_integer(text, i)
-    elif is_unsigned:
-        _check_unsigned(text)
+    if is_int or is_unsigned:
+        _check_range(text, unsigned=is_unsigned)
     elif scientific or len(text) >= 25:  # maxFloat64Digits
         try:
             value = float(text)
@@ -336,40 +334,27 @@ def _scan_number(buf: bytes, i: int) -> int:  # noqa: PLR0912, PLR0915 - scanNum
     return i
 
 
-def _check_integer(text: bytes, end: int) -> None:
-    if not text.endswith(b"i"):
+def _check_range(text: bytes, *, unsigned: bool) -> None:
+    """An ``i`` or ``u`` number long enough to overflow is parsed, as scanNumber does."""
+    suffix, kind = (b"u", "unsigned") if unsigned else (b"i", "integer")
+    if not text.endswith(suffix) or (unsigned and text.startswith(b"-")):
         msg = "invalid number"
         raise _InvalidError(msg)
     digits = text[:-1]
-    if len(digits) >= 19:
-        try:
-            value = int(digits)
-        except ValueError:
-            value = None
-        if value is None or not _INT64[0] <= value <= _INT64[1]:
-            literal = digits.decode()
-            reason = "invalid syntax" if value is None else "value out of range"
-            message = f'strconv.ParseInt: parsing "{literal}": {reason}'
-            msg = f"unable to parse integer {literal}: {message}"
-            raise _InvalidError(msg)
-
-
-def _check_unsigned(text: bytes) -> None:
-    if not text.endswith(b"u") or text.startswith(b"-"):
-        msg = "invalid number"
+    if len(digits) < (20 if unsigned else 19):  # maxUint64Digits, maxInt64Digits
+        return
+    low, high = (0, _UINT64_MAX) if unsigned else _INT64
+    try:
+        value: int | None = int(digits)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        literal = digits.decode()
+        reason = "invalid syntax" if value is None else "value out of range"
+        function = "ParseUint" if unsigned else "ParseInt"
+        message = f'strconv.{function}: parsing "{literal}": {reason}'
+        msg = f"unable to parse {kind} {literal}: {message}"
         raise _InvalidError(msg)
-    digits = text[:-1]
-    if len(digits) >= 20:
-        try:
-            value = int(digits)
-        except ValueError:
-            value = None
-        if value is None or value > _UINT64_MAX:
-            literal = digits.decode()
-            reason = "invalid syntax" if value is None else "value out of range"
-            message = f'strconv.ParseUint: parsing "{literal}": {reason}'
-            msg = f"unable to parse unsigned {literal}: {message}"
-            raise _InvalidError(msg)
 
 
 def _scan_boolean(buf: bytes, i: int) -> int:
