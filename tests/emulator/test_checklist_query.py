@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import pytest
 
 from aioinflux_legacyauth.emulator import permission
@@ -406,3 +407,111 @@ async def test_bearer_and_lowercase_token_schemes_are_refused(wire: Wire, scheme
         "GET", "/query?q=SHOW+DATABASES", authorization=f"Token {wire.emu.token}"
     )
     assert exact.status == 200
+
+
+@pytest.mark.parametrize(
+    ("q", "error"),
+    [
+        ('SHOW SERIES ON "my-bucket" WHERE time > 0', None),
+        (
+            'SHOW MEASUREMENTS ON "my-bucket" WHERE time > 0',
+            "SHOW MEASUREMENTS doesn't support time in WHERE clause",
+        ),
+        (
+            'SHOW MEASUREMENTS ON *."autogen"',
+            "query 'SHOW MEASUREMENTS ON *.rp' not supported. use 'ON *.*' or specify a database",
+        ),
+        ("SHOW MEASUREMENTS ON *.*", None),
+        (
+            'SHOW MEASUREMENT EXACT CARDINALITY ON "my-bucket" WHERE time > 0',
+            "SHOW MEASUREMENT EXACT CARDINALITY doesn't support time in WHERE clause",
+        ),
+        (
+            'SHOW SERIES EXACT CARDINALITY ON "my-bucket" WHERE time > 0',
+            "SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause",
+        ),
+        (
+            'SHOW TAG KEY CARDINALITY ON "my-bucket" WHERE time > 0',
+            "SHOW TAG KEY EXACT CARDINALITY doesn't support time in WHERE clause",
+        ),
+        (
+            'SHOW FIELD KEY CARDINALITY ON "my-bucket" WHERE time > 0',
+            "SHOW FIELD KEY CARDINALITY doesn't support time in WHERE clause",
+        ),
+        ('SHOW TAG VALUES CARDINALITY ON "my-bucket" WITH KEY = host WHERE time > 0', None),
+        ('SHOW FIELD KEY CARDINALITY ON "my-bucket"', None),
+        ('SHOW MEASUREMENT CARDINALITY ON "my-bucket" FROM cpu', None),
+        ("SHOW TAG KEYS", "database name required"),
+        ("SHOW TAG VALUES WITH KEY = host", "database name required"),
+        ("SHOW TAG KEYS ON nowhere", "default retention policy not set for: nowhere"),
+        ("SHOW MEASUREMENTS", "database name required"),
+        ('SELECT * FROM (SELECT * FROM "my-bucket".nope.cpu)', "retention policy not found: nope"),
+        ('SELECT * FROM (SELECT * FROM "my-bucket"..cpu)', None),
+        ('SELECT * FROM "my-bucket"../c.*/', None),
+        ('EXPLAIN SELECT * FROM "my-bucket".nope.cpu', "retention policy not found: nope"),
+        (
+            "CREATE CONTINUOUS QUERY cq ON nowhere BEGIN SELECT mean(v) INTO m FROM cpu "
+            "GROUP BY time(1m) END",
+            "database not found: nowhere",
+        ),
+    ],
+)
+async def test_statement_rewrites_and_normalization(wire: Wire, q: str, error: str | None) -> None:
+    """Section 12.3: SHOW statements rewritten to SELECTs over system iterators, their
+    time checks, and the normalization of every measurement they name (subqueries too)."""
+    result = (await _query(wire, q)).json()["results"][0]
+    assert result.get("error") == error
+    if error is None:
+        assert result == {"statement_id": 0}
+
+
+async def test_explain_analyze_and_chunked_formats(wire: Wire) -> None:
+    """EXPLAIN ANALYZE prints a trace tree; chunked CSV and MessagePack write one response
+    per result (CSV keeps its header state across them)."""
+    analyze = await _query(wire, 'EXPLAIN ANALYZE SELECT * FROM "my-bucket"..cpu')
+    (series,) = analyze.json()["results"][0]["series"]
+    assert series["columns"] == ["EXPLAIN ANALYZE"]
+    assert [line[0].split(":")[0] for line in series["values"]] == [
+        ".",
+        "└── select",
+        "    ├── execution_time",
+        "    ├── planning_time",
+        "    └── total_time",
+        "",
+    ]
+    q = 'SHOW RETENTION POLICIES ON "my-bucket"; SHOW RETENTION POLICIES ON "other-bucket"'
+    csv = await _query(wire, q, params={"chunked": "true"}, headers={"Accept": "text/csv"})
+    assert csv.text.count("name,tags,name,duration") == 2
+    packed = await _query(
+        wire, q, params={"chunked": "true"}, headers={"Accept": "application/x-msgpack"}
+    )
+    assert packed.body.count(b"\x81\xa7results\x91") == 2
+
+
+async def test_multipart_forms(wire: Wire) -> None:
+    """Section 12.1: q from a multipart form; a multipart form without q is an empty query;
+    a file part named q is a 500 (the server opens a path on its own disk)."""
+    form = aiohttp.FormData()
+    form.add_field("q", "SHOW DATABASES")
+    reply = await wire.call("POST", "/query", data=form)
+    assert reply.json()["results"][0]["series"][0]["name"] == "databases"
+    other = aiohttp.FormData()
+    other.add_field("x", "1")
+    empty = await wire.call("POST", "/query", data=other)
+    assert (empty.status, empty.text) == (200, "{}\n")
+    upload = aiohttp.FormData()
+    upload.add_field("q", b"SHOW DATABASES", filename="query.txt")
+    refused = await wire.call("POST", "/query", data=upload)
+    refused.expect_error(
+        500, "internal error", "An internal error has occurred - check server logs", compact=True
+    )
+
+
+async def test_a_deleted_org_is_404(wire: Wire) -> None:
+    """Section 12.1 step 2: the credential's org is looked up first."""
+    emu = wire.emu
+    org = emu.create_org("doomed")
+    token = emu.mint_token([], org_id=org)
+    emu.store.delete_org(org)
+    reply = await _query(wire, "SHOW DATABASES", token=token)
+    reply.expect_error(404, "not found", "organization not found", compact=True)

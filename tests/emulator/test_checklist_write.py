@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,9 +21,19 @@ if TYPE_CHECKING:
 INTERNAL = "An internal error has occurred - check server logs"
 
 
-async def _write(wire: Wire, body: bytes | str, **options: object) -> Reply:
-    params = {"db": "my-bucket", **options.pop("params", {})}  # type: ignore[dict-item]
-    return await wire.call("POST", "/write", params=params, data=body, **options)  # type: ignore[arg-type]
+async def _write(
+    wire: Wire,
+    body: bytes | str,
+    *,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    token: object = None,
+) -> Reply:
+    """POST /write to my-bucket (unless params say otherwise), as the operator by default."""
+    query = {"db": "my-bucket", **(params or {})}
+    if token is None:
+        return await wire.call("POST", "/write", params=query, data=body, headers=headers)
+    return await wire.call("POST", "/write", params=query, data=body, headers=headers, token=token)
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "HEAD"])

@@ -119,3 +119,12 @@ def test_loading_the_plugin_imports_neither_aiohttp_web_nor_the_emulator_nor_the
     assert "aioinflux_legacyauth.emulator.server" not in loaded
     assert "aioinflux_legacyauth._client" not in loaded
     assert not {name for name in loaded if name.startswith(("aioinflux_legacyauth", "aiohttp"))}
+
+
+def test_the_former_plugin_path_provides_the_same_fixtures() -> None:
+    """Projects that name aioinflux_legacyauth.emulator.pytest_plugin get the same fixtures."""
+    import _aioinflux_legacyauth_pytestplugin as plugin  # noqa: PLC0415 - the point of the test
+    import aioinflux_legacyauth.emulator.pytest_plugin as former  # noqa: PLC0415
+
+    assert former.legacyauth_emulator is plugin.legacyauth_emulator
+    assert former.legacyauth_emulator_options is plugin.legacyauth_emulator_options

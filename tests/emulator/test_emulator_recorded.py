@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 
+from aioinflux_legacyauth.emulator.domain.errors import PlatformError
+from aioinflux_legacyauth.emulator.http.v1 import decode_params
 from aioinflux_legacyauth.emulator.influxql.parser import InfluxQLError, parse_query
 from aioinflux_legacyauth.emulator.wire.lineprotocol import invalid_lines
 
 SAMPLES = Path(__file__).parent / "samples"
 
 
-def _cases(name: str) -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = json.loads((SAMPLES / name).read_text("utf-8"))["cases"]
+def _cases(name: str, key: str = "cases") -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads((SAMPLES / name).read_text("utf-8"))[key]
     return cases
 
 
@@ -34,6 +36,24 @@ def test_parse_verdict_matches_influxd(case: dict[str, Any]) -> None:
     with pytest.raises(InfluxQLError) as raised:
         parse_query(case["query"].strip())
     assert f"failed to parse query: {raised.value}" == error
+
+
+@pytest.mark.parametrize(
+    "case",
+    _cases("influxql_parse.json", "bound_params"),
+    ids=lambda case: f"{case['query']} {case['params']}",
+)
+def test_bound_parameter_verdict_matches_influxd(case: dict[str, Any]) -> None:
+    """Section 12.1: the params form value, then the parse with the bound values."""
+    try:
+        parse_query(case["query"], decode_params(case["params"]))
+    except PlatformError as exc:
+        error: str | None = exc.message
+    except InfluxQLError as exc:
+        error = f"failed to parse query: {exc}"
+    else:
+        error = None
+    assert error == case["error"]
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ from .auth import V1Caller
 from .body import within
 from .state import EmulatorState
 
-__all__ = ["serve_query", "serve_write"]
+__all__ = ["decode_params", "serve_query", "serve_write"]
 
 _GENERIC_INTERNAL: Final = "An internal error has occurred - check server logs"
 _WRITE_ALLOW: Final = "OPTIONS, POST"
@@ -133,17 +133,35 @@ async def _form(request: web.Request) -> tuple[MultiDict[str], bool, bool]:
     return values, multipart, has_q_file
 
 
-def _params(text: str) -> dict[str, object]:
+def decode_params(text: str) -> dict[str, object]:
     """The ``params`` form value (``json.Decoder`` with ``UseNumber``), numbers converted
     by their dot: ``Float64`` with one, ``Int64`` without."""
     try:
         decoded = go_decode_value(text.encode(), "map[string]interface {}")
     except GoJSONError as exc:
         raise PlatformError(INVALID, f"error parsing query parameters: {exc}") from None
-    return {
-        key: _number(value) if isinstance(value, GoNumber) else value
-        for key, value in decoded.items()
-    }
+    return {key: _bound_value(value) for key, value in decoded.items()}
+
+
+def _bound_value(value: object) -> object:
+    """A top-level number is converted (a bad one is a 400); one inside a bind object
+    (``{"integer": 3}``) is converted by ``BindValue`` later, so it may not fail here."""
+    if isinstance(value, GoNumber):
+        return _number(value)
+    if isinstance(value, dict):
+        return {
+            key: _number(item) if isinstance(item, GoNumber) and _convertible(item) else item
+            for key, item in value.items()
+        }
+    return value
+
+
+def _convertible(number: GoNumber) -> bool:
+    try:
+        _number(number)
+    except PlatformError:
+        return False
+    return True
 
 
 def _number(number: GoNumber) -> float | int:
@@ -188,7 +206,7 @@ async def serve_query(
                 text = (await within(request, request.read)).decode("utf-8", "replace")
     try:
         raw_params = form.get("params", "")
-        params = _params(raw_params) if raw_params else {}
+        params = decode_params(raw_params) if raw_params else {}
     except PlatformError as exc:
         return error_response(exc, compact=True)
     chunked = form.get("chunked", "") == "true"
