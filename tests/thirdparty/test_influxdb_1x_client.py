@@ -8,13 +8,19 @@ also decodes the emulator's MessagePack bodies with a real decoder.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from influxdb import InfluxDBClient
-from influxdb.exceptions import InfluxDBClientError
+
+with warnings.catch_warnings():
+    # influxdb 5.3.2, the last 1.x client, calls datetime.utcfromtimestamp() at import time,
+    # deprecated since Python 3.12; the suite turns warnings into errors.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="influxdb")
+    from influxdb import InfluxDBClient
+    from influxdb.exceptions import InfluxDBClientError
 
 from aioinflux_legacyauth.emulator import permission
 
