@@ -11,9 +11,8 @@ from aioinflux_legacyauth._transports.debug import redact_body, redact_headers, 
 from aioinflux_legacyauth.emulator import Fault
 
 if TYPE_CHECKING:
-    from conftest import RunCli
-
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import RunCli
 
 DEAD_HOST = "http://127.0.0.1:9"
 PASSWORD = "debug-secret-pass-1"

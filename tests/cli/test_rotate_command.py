@@ -15,7 +15,7 @@ from aioinflux_legacyauth.emulator import ThreadedEmulator
 from aioinflux_legacyauth.rotation.journal import Journal, Target
 
 if TYPE_CHECKING:
-    from conftest import RunCli
+    from tests.cli.conftest import RunCli
 
 OLD = "old-Password-1"
 

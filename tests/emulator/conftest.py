@@ -70,7 +70,7 @@ class Wire:
         token: object = _DEFAULT,
         authorization: str | None = None,
         json_body: object = _DEFAULT,
-        data: bytes | str | None = None,
+        data: bytes | str | aiohttp.FormData | None = None,
         params: Mapping[str, str] | list[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Reply:

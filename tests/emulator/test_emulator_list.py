@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Reply, Wire
-
     from aioinflux_legacyauth import LegacyAuthorization
+    from tests.emulator.conftest import Reply, Wire
 
 PREFIX = "/private/legacy/authorizations"
 MISSING = "0123456789abcdef"

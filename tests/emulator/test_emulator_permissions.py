@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 from aioinflux_legacyauth.emulator import all_access_permissions, permission
 
 if TYPE_CHECKING:
-    from conftest import Wire
-
     from aioinflux_legacyauth import LegacyAuthorization
+    from tests.emulator.conftest import Wire
 
 PREFIX = "/private/legacy/authorizations"
 

@@ -14,7 +14,7 @@ import pytest
 from aioinflux_legacyauth.emulator import Emulator, operator_permissions
 
 if TYPE_CHECKING:
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
 PREFIX = "/private/legacy/authorizations"
 
@@ -163,12 +163,13 @@ async def test_unknown_sub_path_is_text_404(wire: Wire, suffix: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/private/legacy", "/private/legacy/authorizationsX", "/api/v2/nothing", "/api/v2"]
+    "path", ["/private/legacy", "/private/legacy/authorizationsX", "/api/v2/nothing", "/v1/x"]
 )
-async def test_unknown_api_path_is_compact_json_404(wire: Wire, path: str) -> None:
-    """Section 1: unknown /private or /api/v2 paths: 404 'path not found'."""
+async def test_unknown_api_path_is_tab_json_404(wire: Wire, path: str) -> None:
+    """Section 1 and checklist 54: unknown /private, /api/v2 or /v1 paths: 404 'path not
+    found', tab-indented as the API router's errors are (influxd 2.7.12)."""
     reply = await wire.call("GET", path)
-    reply.expect_error(404, "not found", "path not found", compact=True)
+    reply.expect_error(404, "not found", "path not found")
 
 
 async def test_trailing_slash_is_stripped(wire: Wire) -> None:

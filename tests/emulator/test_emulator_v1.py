@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Reply, Wire
+    from tests.emulator.conftest import Reply, Wire
 
 PREFIX = "/private/legacy/authorizations"
 PASSWORD = "grafana-password"
@@ -33,23 +33,34 @@ def _basic(user: str, password: str) -> str:
 
 
 async def test_ping_needs_no_credentials(wire: Wire) -> None:
-    """Section 7: /ping answers 204 with the version headers, GET or HEAD."""
+    """Section 7: /ping answers 204 with the version headers, GET or HEAD; 2.x ignores
+    ``verbose`` (1.x answered it with JSON), spec section 14.1."""
     for method in ("GET", "HEAD"):
         reply = await wire.call(method, "/ping", token=None)
         assert (reply.status, reply.body) == (204, b"")
         assert reply.headers["X-Influxdb-Version"] == "v2.7.12"
     verbose = await wire.call("GET", "/ping", params={"verbose": "true"}, token=None)
-    assert verbose.json() == {"version": "v2.7.12"}
+    assert (verbose.status, verbose.body) == (204, b"")
 
 
-async def test_query_with_the_right_password_returns_an_empty_result(wire: Wire) -> None:
-    """Section 7: u/p that match give 200 and one empty result per statement."""
+async def test_query_with_the_right_password_answers_each_statement(wire: Wire) -> None:
+    """Section 7: u/p that match give 200 and one result per statement (section 12.3:
+    SHOW DATABASES lists what the credential may read; SHOW MEASUREMENTS needs a db)."""
     await _seeded(wire)
     reply = await _query(wire, "grafana", PASSWORD)
-    assert (reply.status, reply.text) == (200, '{"results":[{"statement_id":0}]}\n')
-    params = {"u": "grafana", "p": PASSWORD, "q": "SHOW DATABASES; SHOW MEASUREMENTS"}
+    databases = (
+        '[{"name":"databases","columns":["name"],"values":[["my-bucket"],["other-bucket"]]}]'
+    )
+    expected = '{"results":[{"statement_id":0,"series":' + databases + "}]}\n"
+    assert (reply.status, reply.text) == (200, expected)
+    params = {
+        "u": "grafana",
+        "p": PASSWORD,
+        "q": 'SHOW DATABASES; SHOW MEASUREMENTS ON "my-bucket"',
+    }
     two = await wire.call("GET", "/query", params=params, token=None)
-    assert two.json() == {"results": [{"statement_id": 0}, {"statement_id": 1}]}
+    assert [result["statement_id"] for result in two.json()["results"]] == [0, 1]
+    assert two.json()["results"][1] == {"statement_id": 1}
 
 
 async def test_basic_auth_and_post_form_work(wire: Wire) -> None:
@@ -140,18 +151,21 @@ async def test_token_scheme_only_checks_v2_tokens(wire: Wire) -> None:
 async def test_write_accepts_points_with_good_credentials(wire: Wire) -> None:
     """Section 7: /write is 204 with the right password and 401 otherwise."""
     await _seeded(wire)
-    params = {"db": "telegraf", "u": "grafana", "p": PASSWORD}
+    params = {"db": "my-bucket", "u": "grafana", "p": PASSWORD}
     ok = await wire.call("POST", "/write", params=params, data="cpu value=1", token=None)
     assert (ok.status, ok.body) == (204, b"")
     params["p"] = "wrong-password"
     bad = await wire.call("POST", "/write", params=params, data="cpu value=1", token=None)
     bad.expect_error(401, "unauthorized", "Unauthorized", compact=True)
-    assert (await wire.call("GET", "/write", token=None)).status == 405
+    # Authentication comes first (section 13.1): without credentials even a GET is a 401.
+    assert (await wire.call("GET", "/write", token=None)).status == 401
+    assert (await wire.call("GET", "/write")).status == 405
 
 
 async def test_query_without_q_is_400(wire: Wire) -> None:
-    """A successful login still needs a query, as InfluxQL's handler says."""
+    """A successful login still needs a query: without q and without a Content-Type the
+    handler fails to parse the media type (section 12.1, step 3)."""
     await _seeded(wire)
     params = {"u": "grafana", "p": PASSWORD}
     reply = await wire.call("GET", "/query", params=params, token=None)
-    assert (reply.status, reply.json()) == (400, {"error": 'missing required parameter "q"'})
+    reply.expect_error(400, "invalid", "mime: no media type", compact=True)

@@ -9,12 +9,13 @@ import enum
 import attrs
 from aiohttp import web
 
-from ..._models import AuthStatus
+from ..._models import Action, AuthStatus, Permission, ResourceType
 from ..domain.errors import FORBIDDEN, UNAUTHORIZED, PlatformError
-from ..domain.store import TokenRecord
+from ..domain.store import LegacyRecord, TokenRecord
 from .state import EmulatorState
 
 __all__ = [
+    "V1Caller",
     "V1Credentials",
     "authenticate_api",
     "authenticate_v1",
@@ -52,6 +53,25 @@ def authenticate_api(state: EmulatorState, request: web.Request) -> TokenRecord:
     if user is None or user.status != AuthStatus.ACTIVE:
         raise PlatformError(FORBIDDEN, "User is inactive")
     return caller
+
+
+@attrs.frozen
+class V1Caller:
+    """Who a v1 request runs as: the legacy authorization (or v2 token) it logged in with."""
+
+    org_id: str
+    user_id: str
+    status: AuthStatus
+    permissions: tuple[Permission, ...]
+
+    def with_write_grants(self) -> V1Caller:
+        """``/write``'s extra grants: ``read`` on every bucket resource it may ``write``."""
+        extra = tuple(
+            Permission(action=Action.READ, resource=granted.resource)
+            for granted in self.permissions
+            if granted.action == Action.WRITE and granted.resource.type == ResourceType.BUCKETS
+        )
+        return attrs.evolve(self, permissions=extra + self.permissions)
 
 
 class V1Scheme(enum.Enum):
@@ -98,7 +118,7 @@ def parse_v1_credentials(request: web.Request) -> V1Credentials | None:
     return None
 
 
-async def authenticate_v1(state: EmulatorState, request: web.Request) -> None:
+async def authenticate_v1(state: EmulatorState, request: web.Request) -> V1Caller:
     """``v1/authorization.Authorizer.Authorize`` for ``/query`` and ``/write``.
 
     No usable credentials: 401 ``unauthorized access``. Anything else that fails (wrong or
@@ -106,12 +126,11 @@ async def authenticate_v1(state: EmulatorState, request: web.Request) -> None:
     a username with no legacy authorization falls back to trying the password as a v2 token.
     """
     credentials = parse_v1_credentials(request)
+    found: LegacyRecord | TokenRecord
     if credentials is None:
         raise PlatformError(UNAUTHORIZED, _UNAUTHORIZED_ACCESS)
     denied = PlatformError(UNAUTHORIZED, "Unauthorized")
     store = state.store
-    status: AuthStatus
-    user_id: str
     legacy = None
     if credentials.scheme is not V1Scheme.TOKEN:
         legacy = store.legacy_by_username(credentials.username)
@@ -121,12 +140,18 @@ async def authenticate_v1(state: EmulatorState, request: web.Request) -> None:
             raise denied
         if not state.passwords.allows_login(credentials.secret):
             raise denied
-        status, user_id = legacy.status, legacy.user_id
+        found = legacy
     else:
         token = store.token_by_value(credentials.secret)
         if token is None:
             raise denied
-        status, user_id = token.status, token.user_id
-    user = store.user(user_id)
-    if status != AuthStatus.ACTIVE or user is None or user.status != AuthStatus.ACTIVE:
+        found = token
+    user = store.user(found.user_id)
+    if found.status != AuthStatus.ACTIVE or user is None or user.status != AuthStatus.ACTIVE:
         raise denied
+    return V1Caller(
+        org_id=found.org_id,
+        user_id=found.user_id,
+        status=found.status,
+        permissions=found.permissions,
+    )
