@@ -11,6 +11,7 @@ import asyncio
 import enum
 import functools
 import logging
+import os
 from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -18,8 +19,14 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 
 from . import _sansio as sansio
-from ._config import read_env
-from ._errors import ClientStateError, LegacyAuthError, NotFoundError
+from ._config import missing_token_message, read_settings
+from ._errors import (
+    ArgumentError,
+    ClientStateError,
+    ConfigurationError,
+    LegacyAuthError,
+    NotFoundError,
+)
 from ._executor import Calls, Executor
 from ._ids import is_hex_id
 from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
@@ -114,13 +121,22 @@ class LegacyAuthClient:
 
     @classmethod
     def from_env(
-        cls, *, environ: Mapping[str, str] | None = None, **overrides: Any
+        cls,
+        *,
+        environ: Mapping[str, str] | None = None,
+        config: str | None = None,
+        configs_path: str | os.PathLike[str] | None = None,
+        **overrides: Any,
     ) -> LegacyAuthClient:
-        """Build a client from ``INFLUX_HOST``/``INFLUX_TOKEN``/... (or ``INFLUXDB_V2_*``).
+        """Build a client from ``INFLUX_HOST``/``INFLUX_TOKEN``/... (or ``INFLUXDB_V2_*``),
+        then the influx CLI's config file (``~/.influxdbv2/configs``).
 
-        Keyword arguments override what the environment says.
+        ``config`` names the influx CLI config to use (default: ``INFLUX_ACTIVE_CONFIG``,
+        else the active one); ``configs_path`` is the file (default:
+        ``INFLUX_CONFIGS_PATH``). Keyword arguments override everything. Raises
+        :class:`ConfigurationError` when no token is found or a setting cannot be used.
         """
-        settings = read_env(environ)
+        settings = read_settings(environ, config=config, configs_path=configs_path)
         options: dict[str, Any] = {
             "verify_ssl": settings.verify_ssl,
             "org_id": settings.org_id,
@@ -131,6 +147,8 @@ class LegacyAuthClient:
         options.update(overrides)
         url = options.pop("url", settings.url)
         token = options.pop("token", settings.token)
+        if token is None:
+            raise ConfigurationError(missing_token_message(settings))
         return cls(url, token, **options)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -340,7 +358,7 @@ class LegacyAuthClient:
         perms = tuple(permissions)
         if not perms:
             msg = "a legacy authorization needs at least one permission"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         body = AuthorizationCreate(
             username=username,
             status=AuthStatus(status),
