@@ -142,7 +142,7 @@ def _show(
         documents = [authorization_document(auth, deleted=deleted) for auth in auths]
         out.json(documents[0] if single else documents)
     else:
-        out.authorizations(auths, hide_headers=hides_headers(args), deleted=deleted)
+        out.authorizations(auths, hide_headers=hides_headers(args), deleted=deleted, wide=args.wide)
 
 
 async def _create(args: argparse.Namespace, out: Output) -> int:

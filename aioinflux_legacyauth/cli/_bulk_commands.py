@@ -123,7 +123,7 @@ async def _run(
         out.line(_NOTHING_MATCHED)
     else:
         if args.dry_run and targets:
-            out.authorizations(targets)
+            out.authorizations(targets, wide=args.wide)
         print_summary(out, operation, bool(args.dry_run), counts, items)
     return 0 if all_succeeded(items) else 1
 

@@ -88,7 +88,7 @@ def register(subparsers: Subparsers) -> None:
         action="store_false",
         help="do not log in with each new password to check it",
     )
-    add_output_arguments(parser, hide_headers=False)
+    add_output_arguments(parser, hide_headers=False, wide=False)
     add_connection_arguments(parser)
 
 
