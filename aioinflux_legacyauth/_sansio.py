@@ -489,10 +489,16 @@ def parse_found_org_id(request: Request, response: RawResponse) -> str:
 
 
 def parse_found_bucket_id(request: Request, response: RawResponse) -> str:
-    """:func:`parse_bucket_id`, with "none" as a :class:`NotFoundError` naming the bucket."""
-    found = _found(request, response, parse_bucket_id)
+    """:func:`parse_bucket_id`, with "none" as a :class:`NotFoundError` naming the bucket,
+    or naming the org when the server says the org itself is unknown."""
+    params = dict(request.params)
+    try:
+        found = parse_bucket_id(request, response)
+    except NotFoundError as exc:
+        if "organization" in exc.message:  # "organization not found": no such org ID
+            raise _not_found(request, f"organization {params[_ORG_ID]} not found") from None
+        found = None
     if found is None:
-        params = dict(request.params)
         raise _not_found(request, f"bucket {params['name']!r} not found in org {params[_ORG_ID]}")
     return found
 

@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Sequence
 
 from .._client import LegacyAuthClient
+from .._config import org_from_env
 from .._errors import ConflictError, NotFoundError
 from .._models import AuthStatus, LegacyAuthorization, Permission
 from ._command import Subparsers, add_command, hex_id, non_empty
@@ -154,7 +155,7 @@ async def _create(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(msg)
     _check_output_settings(args)
     async with make_client(args) as client:
-        org = await resolve_org(client, args, use_env=True)
+        org = await resolve_org(client, args, default=(client.org, client.org_id))
         if org is None:
             msg = "an org is required: use --org or --org-id (or set INFLUX_ORG or INFLUX_ORG_ID)"
             raise UsageError(msg)
@@ -184,7 +185,8 @@ async def _create(args: argparse.Namespace, out: Output) -> int:
 
 async def _list(args: argparse.Namespace, out: Output) -> int:
     async with make_client(args) as client:
-        org = await resolve_org(client, args, use_env=True)
+        # As in influx, only the variables narrow the list, never the config's org.
+        org = await resolve_org(client, args, default=org_from_env())
         try:
             auths = await client.list(
                 org_id=org.id if org else None,

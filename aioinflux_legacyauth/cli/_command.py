@@ -56,8 +56,36 @@ def add_command(
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
+    # Options that take one value refuse a second one instead of keeping the last.
+    parser.register("action", None, _StoreOnce)
+    parser.register("action", "store", _StoreOnce)
     parser.set_defaults(handler=handler)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log what the library does on stderr (requests, retries; never a secret)",
+    )
     return parser
+
+
+class _StoreOnce(argparse._StoreAction):
+    """argparse's ``store``, refusing the option a second time: ``list --username a
+    --username b`` used to keep ``b`` without a word."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in given:
+            msg = "given more than once; it takes one value"
+            raise argparse.ArgumentError(self, msg)
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
 
 
 def hex_id(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import Final
 from .._client import LegacyAuthClient
 from .._errors import PasswordPolicyError
 from ._errors import UsageError
+from ._prompts import interruptible
 
 __all__ = ["CONFIRM_PROMPT", "MAX_TRIES", "PROMPT", "read_password"]
 
@@ -50,16 +51,18 @@ def _ask() -> str:
         raise UsageError(msg)
     if not stdin.isatty():
         # One line from a pipe or a file; only its line ending is removed.
-        line = stdin.readline()
+        with interruptible():
+            line = stdin.readline()
         if line.endswith("\r\n"):
             return line[:-2]
         return line.removesuffix("\n")
     for _ in range(MAX_TRIES):
         try:
-            first = getpass.getpass(PROMPT)
-            if not first:
-                return first
-            second = getpass.getpass(CONFIRM_PROMPT)
+            with interruptible():
+                first = getpass.getpass(PROMPT)
+                if not first:
+                    return first
+                second = getpass.getpass(CONFIRM_PROMPT)
         except EOFError:
             return ""
         if first == second:

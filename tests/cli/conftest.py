@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol
 
 import attrs
@@ -59,17 +60,28 @@ class TtyInput(io.StringIO):
 
 
 @pytest.fixture
+def cli_home(tmp_path: Path) -> Path:
+    """The HOME of the commands ``run_cli`` runs: an influx CLI config file goes in
+    ``cli_home / ".influxdbv2" / "configs"``, and the developer's own is never read."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
 def run_cli(
     legacyauth_emulator: ThreadedEmulator,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    cli_home: Path,
 ) -> RunCli:
     """Run ``main(argv)`` with INFLUX_HOST/INFLUX_TOKEN pointing at the emulator.
 
     ``stdin`` is what the command reads (default: nothing, as from ``< /dev/null``);
     ``tty=True`` makes that stdin claim to be a terminal. ``env`` sets variables, or
     removes them when the value is None; every other INFLUX_* and INFLUXDB_V2_* variable
-    is removed. Every run also checks that the operator token was never printed.
+    is removed, and HOME is ``cli_home``. Every run also checks that the operator token
+    was never printed.
     """
     url, token = legacyauth_emulator.url, legacyauth_emulator.token
 
@@ -83,6 +95,8 @@ def run_cli(
             for name in list(os.environ):
                 if name.startswith(_ISOLATED_PREFIXES) or name in _RICH_VARIABLES:
                     patch.delenv(name)
+            patch.setenv("HOME", str(cli_home))
+            patch.delenv("USERPROFILE", raising=False)
             patch.setenv("INFLUX_HOST", url)
             patch.setenv("INFLUX_TOKEN", token)
             for name, value in (env or {}).items():

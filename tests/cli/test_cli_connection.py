@@ -81,21 +81,33 @@ def test_bad_settings_are_usage_errors(
 def test_skip_verify_flag_and_variable_turn_verification_off(
     run_cli: RunCli, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client (which warns about it)."""
+    """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client, which warns about it for
+    an https:// URL; an http:// URL has no TLS to verify, so no warning (issue 13)."""
     warning = "TLS certificate verification is turned off"
-    verifying: tuple[dict[str, Any], ...] = ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}})
-    for options in verifying:
+    plain_http: tuple[dict[str, Any], ...] = (
+        {},
+        {"env": {"INFLUX_SKIP_VERIFY": "false"}},
+        {"env": {"INFLUX_SKIP_VERIFY": "true"}},
+    )
+    for options in plain_http:
         caplog.clear()
         assert run_cli("list", **options).status == 0
         assert warning not in caplog.text
+    caplog.clear()
+    assert run_cli("list", "--skip-verify").status == 0
+    assert warning not in caplog.text
+    tls = ("--host", "https://127.0.0.1:9")
     skipping: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
-        (("--skip-verify",), {}),
-        ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}}),
+        ((*tls, "--skip-verify"), {}),
+        (tls, {"env": {"INFLUX_SKIP_VERIFY": "true"}}),
     )
     for argv, options in skipping:
         caplog.clear()
-        assert run_cli("list", *argv, **options).status == 0
+        assert run_cli("list", *argv, **options).status == 1  # nothing listens there
         assert warning in caplog.text
+    caplog.clear()
+    assert run_cli("list", *tls).status == 1
+    assert warning not in caplog.text
 
 
 def test_http_debug_shows_exchanges_without_secrets(
