@@ -86,8 +86,14 @@ def register(subparsers: Subparsers) -> None:
     )
     _add_common(listing)
 
-    get = add_command(subparsers, "get", handler=_get, help="show one legacy authorization")
-    get.add_argument("--id", required=True, type=hex_id, help="the authorization's ID")
+    get = add_command(
+        subparsers,
+        "get",
+        handler=_get,
+        help="show one legacy authorization",
+        description="Show one legacy authorization, chosen by --id or --username.",
+    )
+    _add_lookup(get)
     _add_common(get)
 
     for name, handler, summary in (
@@ -207,8 +213,10 @@ async def _list(args: argparse.Namespace, out: Output) -> int:
 
 
 async def _get(args: argparse.Namespace, out: Output) -> int:
+    auth_id, username = _lookup_target(args)
+    _check_output_settings(args)
     async with make_client(args) as client:
-        auth = await _find_by_id(client, args.id)
+        auth = await _find_one(client, auth_id, username)
     _show(out, args, [auth], single=True)
     return 0
 

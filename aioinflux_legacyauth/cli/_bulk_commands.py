@@ -88,7 +88,7 @@ def register(subparsers: Subparsers) -> None:
                 action="store_true",
                 help="count authorizations that no longer exist as done (for reruns)",
             )
-        add_output_arguments(parser, hide_headers=False)
+        add_output_arguments(parser, hide_headers=False, report=True)
         add_connection_arguments(parser)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "add_command",
     "hex_id",
     "non_empty",
+    "port_number",
     "positive_int",
 ]
 
@@ -51,7 +52,8 @@ def add_command(
     parser = subparsers.add_parser(
         name,
         help=help,
-        description=description or help,
+        # The one-liner (lower case, as argparse's own) as a sentence at the top of --help.
+        description=description or f"{help[0].upper()}{help[1:]}.",
         aliases=list(aliases),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
@@ -104,6 +106,18 @@ def positive_int(text: str) -> int:
         value = 0
     if value < 1:
         msg = f"expected a positive whole number, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        msg = f"expected a port number from 0 to 65535, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
 

@@ -41,15 +41,20 @@ _UNLIMITED_WIDTH: Final = 1 << 16
 
 
 def add_output_arguments(
-    parser: argparse.ArgumentParser, *, hide_headers: bool = True, wide: bool = True
+    parser: argparse.ArgumentParser,
+    *,
+    hide_headers: bool = True,
+    wide: bool = True,
+    report: bool = False,
 ) -> None:
     """Add ``--json`` (env INFLUX_OUTPUT_JSON) and, unless told not to, ``--hide-headers``
-    and ``--wide``."""
+    and ``--wide``; ``report``: the command prints a per-item report, not a table."""
+    shown = "the per-item report as JSON" if report else "JSON instead of a table"
     parser.add_argument(
         "--json",
         action="store_true",
         default=None,
-        help="print JSON instead of a table (env INFLUX_OUTPUT_JSON)",
+        help=f"print {shown} (env INFLUX_OUTPUT_JSON)",
     )
     if wide:
         parser.add_argument(

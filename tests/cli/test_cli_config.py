@@ -174,7 +174,7 @@ def test_list_is_not_narrowed_by_the_config_org(
 
 
 @pytest.mark.parametrize(
-    ("argv", "env", "file_text", "message"),
+    "case",
     [
         (("--configs-path", "{tmp}/nowhere"), {}, None, "config file {tmp}/nowhere does not exist"),
         ((), {"INFLUX_CONFIGS_PATH": "{tmp}/nowhere"}, None, "{tmp}/nowhere does not exist"),
@@ -198,13 +198,11 @@ def test_bad_config_files_are_one_line_usage_errors(
     run_cli: RunCli,
     default_file: Path,
     tmp_path: Path,
-    argv: tuple[str, ...],
-    env: dict[str, str],
-    file_text: str | None,
-    message: str,
+    case: tuple[tuple[str, ...], dict[str, str], str | None, str],
 ) -> None:
     """A missing file named explicitly, a malformed one, an unknown config: exit 2 with
     one line naming the file, never its content."""
+    argv, env, file_text, message = case
     if file_text is not None:
         default_file.parent.mkdir(parents=True)
         default_file.write_text(file_text)
