@@ -61,8 +61,8 @@ def confirm(out: Output, question: str) -> bool:
     stdin = sys.stdin
     if stdin is None or not stdin.isatty():
         return True
-    out.stderr.file.write(f"{printable(question)} [y/N] ")
-    out.stderr.file.flush()
-    with interruptible():
+    with interruptible():  # before the question shows: a Ctrl-C at once is caught too
+        out.stderr.file.write(f"{printable(question)} [y/N] ")
+        out.stderr.file.flush()
         answer = stdin.readline()
     return answer.strip().lower() in ("y", "yes")
