@@ -31,7 +31,7 @@ def register(subparsers: Subparsers) -> None:
             "  aioinflux-legacyauth completion bash \\\n"
             "    > ~/.local/share/bash-completion/completions/aioinflux-legacyauth\n"
             '  aioinflux-legacyauth completion zsh > "${fpath[1]}/_aioinflux-legacyauth"\n\n'
-            "or, for the current shell only: source <(aioinflux-legacyauth completion bash)"
+            "or, for the current shell only: source <(aioinflux-legacyauth completion bash)."
         ),
     )
     parser.add_argument("shell", choices=SHELLS, help="the shell to complete in")

@@ -58,14 +58,20 @@ def _transport_failure(exc: TransportError) -> str:
     if _DNS_ERROR is not None and isinstance(cause, _DNS_ERROR):
         return f"could not connect: no host is known by the name {cause.host}"
     if isinstance(cause, aiohttp.ClientConnectorError):
-        reason = cause.os_error.strerror or "failed"
-        return f"could not connect to {cause.host}:{cause.port}: {reason.lower()}"
+        return f"could not connect to {cause.host}:{cause.port}: {_reason(cause.os_error)}"
     if isinstance(cause, aiohttp.ServerDisconnectedError):
         return "the server closed the connection without an answer"
     if cause is not None:
         # The library's words, without the class name it adds for programmers.
         return exc.message.replace(f"{type(cause).__name__}: ", "")
     return exc.message
+
+
+def _reason(error: OSError) -> str:
+    """``connection refused``: the system's words for the errno (asyncio's say less)."""
+    if error.errno:
+        return os.strerror(error.errno).lower()
+    return (error.strerror or "failed").lower()
 
 
 def _ssl_reason(error: BaseException) -> str:
@@ -82,7 +88,7 @@ def describe_os_error(exc: OSError) -> str:
 
     A temporary file (``.name.<random>.tmp``) is named by the directory it was made in.
     """
-    reason = (exc.strerror or "failed").lower()
+    reason = _reason(exc)
     if exc.filename is None:
         return reason
     name = os.fsdecode(exc.filename)
