@@ -10,8 +10,6 @@ item: done, in flight (``unknown``) or not started; exit status 130.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
@@ -30,6 +28,7 @@ from ._report import (
     print_interruption,
     print_summary,
     report_items,
+    run_tallied,
 )
 from ._selection import add_selection_arguments, resolve_selection
 
@@ -117,12 +116,11 @@ async def _run(
         if targets and _asks(args, operation):
             _confirm(out, operation, targets)
         if targets:
-            tally = ResultTally(operation)
-            started = time.monotonic()
-            try:
-                with out.progress(operation, len(targets)) as on_progress:
+            with out.progress(operation, len(targets)) as on_progress:
+
+                async def change(tally: ResultTally) -> BulkReport:
                     if status is None:
-                        report = await client.bulk_delete(
+                        return await client.bulk_delete(
                             targets,
                             concurrency=args.concurrency,
                             dry_run=args.dry_run,
@@ -130,22 +128,18 @@ async def _run(
                             on_result=tally,
                             on_progress=on_progress,
                         )
-                    else:
-                        report = await client.bulk_update(
-                            targets,
-                            status=status,
-                            concurrency=args.concurrency,
-                            dry_run=args.dry_run,
-                            on_result=tally,
-                            on_progress=on_progress,
-                        )
-            except asyncio.CancelledError:
-                # Ctrl-C: what finished, what was in flight, what never started.
-                interrupted = True
-                report = tally.partial_report(
-                    [auth.id for auth in targets], time.monotonic() - started, args.dry_run
+                    return await client.bulk_update(
+                        targets,
+                        status=status,
+                        concurrency=args.concurrency,
+                        dry_run=args.dry_run,
+                        on_result=tally,
+                        on_progress=on_progress,
+                    )
+
+                report, interrupted = await run_tallied(
+                    change, [auth.id for auth in targets], op=operation, dry_run=args.dry_run
                 )
-                _uncancel()
         if report is not None and status is not None and not args.dry_run:
             report = _mark_unchanged(report, targets, status)
     items = report_items(report, selection, missing_ok=missing_ok)
@@ -171,14 +165,6 @@ async def _run(
         print_interruption(out, counts, "run the same command again to finish")
         return INTERRUPTED_EXIT
     return 0 if all_succeeded(items) else 1
-
-
-def _uncancel() -> None:
-    # The cancellation was handled: the rest of the command (the report, closing the
-    # client) runs as in any other task.
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
 
 
 def _asks(args: argparse.Namespace, operation: str) -> bool:

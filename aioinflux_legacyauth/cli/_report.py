@@ -6,8 +6,10 @@ Ctrl-C still reports every item: done, cut off in flight (``unknown``) or not st
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Final
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Final, TypeVar
 
 from ..bulk.report import SUCCESSFUL, BulkReport, ItemResult, Outcome, format_counts
 from ._output import Output, one_line
@@ -23,9 +25,11 @@ __all__ = [
     "print_interruption",
     "print_summary",
     "report_items",
+    "run_tallied",
 ]
 
 Item = dict[str, object]
+_Report = TypeVar("_Report", bound=BulkReport)
 INTERRUPTED_EXIT: Final = 130
 #: The message of an item a Ctrl-C kept from starting.
 NOT_STARTED: Final = "not started: interrupted"
@@ -50,6 +54,28 @@ class ResultTally:
             for key in keys
         )
         return BulkReport(op=self.op, results=results, elapsed=elapsed, dry_run=dry_run)
+
+
+async def run_tallied(
+    job: Callable[[ResultTally], Awaitable[_Report]],
+    keys: Sequence[str],
+    *,
+    op: str,
+    dry_run: bool = False,
+) -> tuple[_Report | BulkReport, bool]:
+    """Run ``job(tally)`` (a bulk call with ``on_result=tally``); return its report and
+    False, or, when Ctrl-C cancelled it, the partial report of ``keys`` and True."""
+    tally = ResultTally(op)
+    started = time.monotonic()
+    try:
+        return await job(tally), False
+    except asyncio.CancelledError:
+        # Ctrl-C: what finished, what was in flight, what never started. The cancellation
+        # is handled: the rest of the command (the report, closing the client) runs on.
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        return tally.partial_report(keys, time.monotonic() - started, dry_run), True
 
 
 def report_items(

@@ -8,8 +8,6 @@ run with an existing journal resumes that job (the selection may then be left ou
 from __future__ import annotations
 
 import argparse
-import asyncio
-import time
 from pathlib import Path
 from typing import Final
 
@@ -29,6 +27,7 @@ from ._report import (
     print_interruption,
     print_summary,
     report_items,
+    run_tallied,
 )
 from ._selection import (
     NOTHING_SELECTED,
@@ -163,12 +162,10 @@ async def _rotate(args: argparse.Namespace, out: Output) -> int:
         if resuming:
             out.message(f"resuming the rotation job in {args.journal}")
         keys = [t.id for t in planned] if planned is not None else [t.id for t in targets or ()]
-        tally = ResultTally("rotate")
-        started = time.monotonic()
-        interrupted = False
-        try:
-            with out.progress("rotating", len(keys)) as on_progress:
-                report: BulkReport = await rotate(
+        with out.progress("rotating", len(keys)) as on_progress:
+
+            async def rotation(tally: ResultTally) -> RotationReport:
+                return await rotate(
                     client,
                     targets,
                     journal=args.journal,
@@ -178,10 +175,8 @@ async def _rotate(args: argparse.Namespace, out: Output) -> int:
                     on_result=tally,
                     on_progress=on_progress,
                 )
-        except asyncio.CancelledError:
-            interrupted = True
-            report = tally.partial_report(keys, time.monotonic() - started, dry_run=False)
-            _uncancel()
+
+            report, interrupted = await run_tallied(rotation, keys, op="rotate")
     usernames = {t.id: t.username for t in planned or ()}
     usernames.update((auth.id, auth.username) for auth in selection.authorizations)
     items = report_items(report, selection, usernames) + [_left_out(auth, args) for auth in outside]
@@ -201,12 +196,6 @@ async def _rotate(args: argparse.Namespace, out: Output) -> int:
     succeeded = report.all_ok and not selection.missing and not outside
     complete = isinstance(report, RotationReport) and report.complete
     return 0 if succeeded and complete else 1
-
-
-def _uncancel() -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
 
 
 def _left_out(auth: LegacyAuthorization, args: argparse.Namespace) -> Item:
