@@ -4,6 +4,7 @@ completion, ``--verbose``)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -318,3 +319,35 @@ def test_zsh_completion_script(run_cli: RunCli, tmp_path: Path) -> None:
             [zsh, "-n", str(script)], capture_output=True, text=True, timeout=60, check=False
         )
         assert done.returncode == 0, done.stderr
+
+
+def test_an_output_that_cannot_be_written_is_said_in_plain_words(
+    run_cli: RunCli, emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    """The sink's failure, without ``IsADirectoryError:`` or a temporary file's name."""
+    emulator.create_legacy_authorization("grafana", password=PASSWORD)
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    result = run_cli("rotate", "--all", "--journal", str(tmp_path / "j"), "--output", str(folder))
+    assert result.status == 1
+    assert result.stderr.startswith("error: ")
+    assert "Error" not in result.stderr
+    assert ".tmp" not in result.stderr
+    assert str(folder) in result.stderr
+    assert "no password was changed" in result.stderr
+    assert emulator.password_matches(emulator.legacy_authorizations()[0].id, PASSWORD)
+
+
+def test_the_readme_and_pyproject_cite_only_files_in_the_repository() -> None:
+    """The README once cited the project's spec and DESIGN.md, which are not shipped."""
+    root = Path(__file__).parents[2]
+    for name in ("README.md", "pyproject.toml"):
+        text = (root / name).read_text()
+        for cited in re.findall(r"[\w./-]+\.(?:md|py|toml)\b", text):
+            if cited.startswith(("http", "_aioinflux")) or (
+                "/" not in cited and cited.endswith(".py")
+            ):
+                continue
+            assert (root / cited).exists(), f"{name} cites {cited}"
+        assert "DESIGN.md" not in text
+        assert "project's spec" not in text
