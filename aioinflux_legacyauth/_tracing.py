@@ -299,7 +299,7 @@ _instrumentation: Instrumentation | None = None
 
 def set_instrumentation(instrumentation: Instrumentation | None) -> Instrumentation | None:
     """Install ``instrumentation`` for every client (None: remove it); returns the old one."""
-    global _instrumentation  # noqa: PLW0603 - one process-wide switch, read on every request
+    global _instrumentation  # one process-wide switch, read on every request
     previous, _instrumentation = _instrumentation, instrumentation
     return previous
 

@@ -6,6 +6,7 @@ pointed at it. Each test starts from an empty server (moto's reset endpoint).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -13,9 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from aiobotocore.session import get_session
@@ -122,3 +123,24 @@ class Store:
 def store(secrets: SecretsManagerClient) -> Store:
     """Reads and seeds secrets on moto."""
     return Store(secrets)
+
+
+_T = TypeVar("_T")
+#: ``on_moto(work)``: run ``work(store)`` on a loop and client of its own (for sync tests).
+OnMoto = Callable[[Callable[[Store], Awaitable[_T]]], _T]
+
+
+@pytest.fixture
+def on_moto(moto: str) -> OnMoto[Any]:
+    """Run async work against moto from a sync test (the Lambda handler runs its own loop)."""
+
+    def run(work: Callable[[Store], Awaitable[_T]]) -> _T:
+        async def main() -> _T:
+            async with get_session().create_client(
+                "secretsmanager", region_name=REGION, endpoint_url=moto
+            ) as client:
+                return await work(Store(client))
+
+        return asyncio.run(main())
+
+    return run

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from aioinflux_legacyauth import LegacyAuthClient, LegacyAuthorization
+from aioinflux_legacyauth import LegacyAuthClient, LegacyAuthorization, Outcome
 from aioinflux_legacyauth.contrib.aws import (
     ENGINE,
     ForeignSecretError,
@@ -80,7 +80,7 @@ async def test_rotate_many_credentials_into_a_secret_each(
         # Running the finished job again publishes nothing and changes nothing.
         before = {n: await store.versions(f"influxdb/legacy/svc-{n}") for n in range(24)}
         again = await rotate(client, None, journal=tmp_path / "job", sink=sink)
-        assert again.counts["already_done"] == len(again.results) == 24
+        assert again.counts[Outcome.ALREADY_DONE] == len(again.results) == 24
         assert {n: await store.versions(f"influxdb/legacy/svc-{n}") for n in range(24)} == before
 
 
@@ -130,7 +130,7 @@ async def test_a_publish_repeated_by_a_resumed_job_writes_no_second_version(
         "engine",
     ],
 )
-async def test_a_secret_that_is_not_ours_is_refused_before_any_password_changes(
+async def test_a_secret_that_is_not_ours_is_refused_before_any_password_changes(  # noqa: PLR0917 - fixtures and parameters
     legacyauth_emulator: ThreadedEmulator,
     secrets: SecretsManagerClient,
     store: Store,

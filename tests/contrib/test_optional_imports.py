@@ -46,7 +46,8 @@ def handler(request):
     return json_response(200, AUTH)
 
 async def main():
-    async with LegacyAuthClient("http://x.test", "token", transport=MockTransport(handler)) as client:
+    transport = MockTransport(handler)
+    async with LegacyAuthClient("http://x.test", "token", transport=transport) as client:
         await client.get(AUTH["id"])
         report = await client.bulk_update([AUTH["id"]] * 3, status="inactive")
         folder = pathlib.Path(tempfile.mkdtemp())

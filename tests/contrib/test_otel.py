@@ -149,7 +149,7 @@ async def test_the_bulk_fan_out_shows_as_a_tree_and_each_request_carries_its_spa
         assert sent.trace_id == low_hex(outer.get_span_context().trace_id)
         patch = by_span[sent.span_id]
         assert patch.attributes is not None
-        assert record.path == f"{PREFIX}/{patch.attributes[otel.AUTHORIZATION_ID]}"
+        assert record.path == f"{PREFIX}/{patch.attributes[otel.AUTHORIZATION_ID]!s}"
     assert report.trace_span == TraceSpan(
         low_hex(job.context.trace_id), f"{job.context.span_id:016x}"
     )

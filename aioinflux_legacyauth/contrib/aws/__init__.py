@@ -21,12 +21,13 @@ except ModuleNotFoundError as missing:  # pragma: no cover - the test extra inst
     msg = "aioinflux_legacyauth.contrib.aws needs: pip install 'aioinflux-legacyauth[aws]'"
     raise ImportError(msg) from missing
 
-from .lambda_handler import LambdaSettings, RotationStepError, lambda_handler, rotate_secret
+from .lambda_handler import STEPS, LambdaSettings, RotationStepError, lambda_handler, rotate_secret
 from .secret import ENGINE, ForeignSecretError, LegacySecret, SecretsManagerError
 from .sink import SecretsManagerSink
 
 __all__ = [
     "ENGINE",
+    "STEPS",
     "ForeignSecretError",
     "LambdaSettings",
     "LegacySecret",
