@@ -75,12 +75,13 @@ def _reason(error: OSError) -> str:
 
 
 def _ssl_reason(error: BaseException) -> str:
-    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
-        return str(error.verify_message)
-    reason = getattr(error, "reason", None)
+    verify_message = getattr(error, "verify_message", None)  # "self-signed certificate"
+    if isinstance(error, ssl.SSLCertVerificationError) and verify_message:
+        return str(verify_message)
+    reason = getattr(error, "reason", None)  # "WRONG_VERSION_NUMBER"
     if isinstance(reason, str) and reason:
         return reason.replace("_", " ").lower()
-    return "TLS failed"
+    return str(error.args[-1]) if error.args else "TLS failed"
 
 
 def describe_os_error(exc: OSError) -> str:

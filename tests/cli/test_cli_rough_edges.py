@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 
+from aioinflux_legacyauth import TransportError
 from aioinflux_legacyauth.cli._app import build_parser
-from aioinflux_legacyauth.cli._messages import describe_os_error
+from aioinflux_legacyauth.cli._messages import describe_error, describe_os_error
 from aioinflux_legacyauth.emulator import Fault
 
 if TYPE_CHECKING:
@@ -351,3 +355,48 @@ def test_the_readme_and_pyproject_cite_only_files_in_the_repository() -> None:
             assert (root / cited).exists(), f"{name} cites {cited}"
         assert "DESIGN.md" not in text
         assert "project's spec" not in text
+
+
+def _failure(cause: BaseException) -> TransportError:
+    error = TransportError(
+        f"could not connect: {type(cause).__name__}: {cause}",
+        method="GET",
+        path="/private/legacy/authorizations",
+        maybe_sent=False,
+    )
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [
+        (
+            aiohttp.ClientConnectorCertificateError(
+                ConnectionKey("influx.example", 443, True, True, None, None, None),
+                ssl.SSLCertVerificationError(1, "certificate verify failed"),
+            ),
+            "could not connect to influx.example:443: its TLS certificate is not trusted "
+            "(certificate verify failed); --skip-verify turns the check off",
+        ),
+        (
+            getattr(aiohttp, "ClientConnectorDNSError", aiohttp.ClientConnectorError)(
+                ConnectionKey("no-such-host", 8086, False, True, None, None, None),
+                OSError(-2, "Name or service not known"),
+            ),
+            # aiohttp before 3.11 has no DNS error of its own: the errno's words then.
+            "could not connect: no host is known by the name no-such-host"
+            if hasattr(aiohttp, "ClientConnectorDNSError")
+            else "could not connect to no-such-host:8086: unknown error -2",
+        ),
+        (
+            aiohttp.ServerDisconnectedError(),
+            "the server closed the connection without an answer",
+        ),
+        (aiohttp.ClientPayloadError("odd"), "could not connect: odd"),
+    ],
+    ids=["certificate", "dns", "disconnected", "other"],
+)
+def test_transport_failures_in_plain_words(cause: BaseException, expected: str) -> None:
+    """What went wrong and where, never an exception class name."""
+    assert describe_error(_failure(cause)) == f"GET /private/legacy/authorizations: {expected}"
