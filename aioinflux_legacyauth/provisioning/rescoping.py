@@ -186,7 +186,13 @@ class _Planner:
             bindings=bindings,
             password=password,
         )
-        return ItemResult(key=key, op=OP, outcome=Outcome.OK, message="planned")
+        granted = ", ".join(str(permission) for permission in resolved.permissions)
+        steps, _ = plan_mappings(bindings, mappings)
+        made = sum(step.action is MappingAction.CREATE for step in steps)
+        message = f"would be re-created with {granted}, and {made} new DBRP mapping(s)"
+        if same_permissions(current.permissions, resolved.permissions):
+            message = f"already has these permissions; {made} new DBRP mapping(s)"
+        return ItemResult(key=key, op=OP, outcome=Outcome.OK, message=message)
 
 
 # -- the protocol -----------------------------------------------------------------------------
@@ -405,6 +411,7 @@ async def rescope(
     journal: str | os.PathLike[str],
     passwords: Mapping[str, str] | None = None,
     verify: bool = True,
+    dry_run: bool = False,
     concurrency: int = 4,
     on_result: ResultCallback | None = None,
     on_progress: ProgressCallback | None = None,
@@ -416,7 +423,9 @@ async def rescope(
     existing one resumes its job (``items`` may then be None). ``passwords`` maps
     authorization IDs (or usernames) to current passwords for items without one (see
     :func:`~aioinflux_legacyauth.provisioning.passwords_from_file`). Every password is
-    tried by logging in before anything changes. Returns one result per item: ``ok``,
+    tried by logging in before anything changes. ``dry_run`` stops there: it reads, logs
+    in, and reports what each item would become, and writes no journal. Returns one result
+    per item: ``ok``,
     ``already_done`` (by an earlier run), ``failed`` (nothing changed, or the old
     credential put back), ``unknown`` (the next run finishes it), ``not_found``.
     """
@@ -428,7 +437,7 @@ async def rescope(
     wanted = None if items is None else list(items)
     planning: BulkReport | None = None
     planned: list[JournalItem] | None = None
-    if not await asyncio.to_thread(RescopeJournal.holds_job, path):
+    if dry_run or not await asyncio.to_thread(RescopeJournal.holds_job, path):
         if not wanted:
             msg = "nothing to rescope: no items given and no journal to resume"
             raise ValueError(msg)
@@ -444,8 +453,8 @@ async def rescope(
             on_progress=None,
         )
         planned = [planner.planned[item.key] for item in wanted if item.key in planner.planned]
-        if not planned:
-            return _report(None, planning.results, started, resumed=False)
+        if dry_run or not planned:
+            return _report(None, planning.results, started, resumed=False, dry_run=dry_run)
     job = await asyncio.to_thread(RescopeJournal.open, path, planned)
     try:
         if not job.created and wanted:
@@ -497,7 +506,12 @@ def _merge(planning: BulkReport, report: BulkReport) -> tuple[ItemResult, ...]:
 
 
 def _report(
-    job: RescopeJournal | None, results: tuple[ItemResult, ...], started: float, *, resumed: bool
+    job: RescopeJournal | None,
+    results: tuple[ItemResult, ...],
+    started: float,
+    *,
+    resumed: bool,
+    dry_run: bool = False,
 ) -> RescopeReport:
     new_ids = {}
     if job is not None:
@@ -514,4 +528,5 @@ def _report(
         resumed=resumed,
         complete=job.complete if job is not None else False,
         new_ids=new_ids,
+        dry_run=dry_run,
     )

@@ -314,3 +314,21 @@ def test_an_item_never_shows_its_password() -> None:
     item = RescopeItem(target="0d9c3a1e5b2f4000", read=["logs"], password=PASSWORD)
     assert PASSWORD not in repr(item)
     assert PASSWORD not in repr(Credential("0d9c3a1e5b2f4000", "g", PASSWORD))
+
+
+async def test_a_dry_run_reads_and_tries_the_password_only(
+    emu: Emulator, client: LegacyAuthClient, tmp_path: Path
+) -> None:
+    auth = await grafana(emu)
+    before = len(emu.requests.records())
+    item = RescopeItem(target=auth.id, read=[Database("logs", "applogs")], password=PASSWORD)
+    report = await rescope(client, [item], journal=tmp_path / "j", dry_run=True)
+    assert report.dry_run
+    (result,) = report.results
+    assert result.outcome is Outcome.OK
+    assert "would be re-created with read:" in (result.message or "")
+    assert "1 new DBRP mapping(s)" in (result.message or "")
+    sent = emu.requests.records()[before:]
+    assert {(r.method, r.path) for r in sent if r.method != "GET"} == set()
+    assert not (tmp_path / "j").exists()
+    assert emu.legacy_authorization(auth.id) == auth

@@ -1,0 +1,150 @@
+"""``audit``: a read-only report of the legacy credentials that will not work, and why."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+
+from ..provisioning import AuditReport, audit
+from ..provisioning.passwords import read_credentials
+from ..rotation.sinks import OutputFormat
+from ._command import Subparsers, add_command, hex_id, non_empty
+from ._connection import add_connection_arguments, make_client
+from ._errors import CliError
+from ._lookup import add_org_arguments, resolve_org
+from ._output import Output, add_output_arguments, hides_headers, one_line, wants_json
+
+__all__ = ["register"]
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``audit``."""
+    parser = add_command(
+        subparsers,
+        "audit",
+        handler=_audit,
+        help="report the legacy credentials that will not work, and why (reads only)",
+        description=(
+            "Examine every legacy authorization (or those selected) and report each problem\n"
+            "that makes a 1.x tool fail with it: inactive, owner inactive or gone, a permission\n"
+            "naming a bucket or org that no longer exists, a bucket no database name leads to,\n"
+            "and, with --passwords (a rotation's output), passwords the 2.7.6 rule refuses at\n"
+            "login. Credentials whose org or owner is gone are hidden by the server's list:\n"
+            "they are found by --id or through --passwords. Only GET requests are sent.\n"
+            "Exit status 0 if nothing was found."
+        ),
+    )
+    group = parser.add_argument_group("selection", "default: every legacy authorization")
+    group.add_argument(
+        "--id",
+        dest="ids",
+        action="append",
+        type=hex_id,
+        metavar="ID",
+        help="an authorization ID; repeat for more",
+    )
+    group.add_argument(
+        "--username",
+        dest="usernames",
+        action="append",
+        type=non_empty,
+        metavar="NAME",
+        help="a v1 username; repeat for more",
+    )
+    add_org_arguments(group, env=False, purpose="only authorizations in this org")
+    parser.add_argument(
+        "--passwords", type=Path, metavar="FILE", help="known passwords: a rotation's output file"
+    )
+    parser.add_argument(
+        "--passwords-format",
+        choices=[item.value for item in OutputFormat],
+        help="format of --passwords (default: from its suffix, else json)",
+    )
+    parser.add_argument(
+        "--strong-passwords",
+        action="store_true",
+        help="also hold passwords to influxd --strong-passwords (3 of 4 character types)",
+    )
+    add_output_arguments(parser)
+    add_connection_arguments(parser)
+
+
+async def _audit(args: argparse.Namespace, out: Output) -> int:
+    as_json = wants_json(args)
+    hide = hides_headers(args)
+    known = read_credentials(args.passwords, args.passwords_format) if args.passwords else []
+    async with make_client(args) as client:
+        org = await resolve_org(client, args, use_env=False)
+        report = await audit(
+            client,
+            org_id=org.id if org else None,
+            auth_ids=args.ids or (),
+            usernames=args.usernames or (),
+            credentials=known,
+            strong_passwords=args.strong_passwords,
+        )
+    if as_json:
+        out.json(_document(report))
+        return 0 if report.ok else 1
+    _print(out, report, hide_headers=hide)
+    if not report.ok:
+        found = len(report.findings) + len(report.missing)
+        msg = f"{found} problems found in {report.audited} legacy authorizations"
+        raise CliError(msg)
+    return 0
+
+
+def _document(report: AuditReport) -> dict[str, object]:
+    return {
+        "operation": "audit",
+        "ok": report.ok,
+        "audited": report.audited,
+        "server_version": report.server_version,
+        "counts": {problem.value: count for problem, count in report.counts.items()},
+        "findings": [
+            {
+                "problem": finding.problem.value,
+                "id": finding.auth_id,
+                "username": finding.username,
+                "subject": finding.subject,
+                "message": finding.message,
+            }
+            for finding in report.findings
+        ],
+        "missing": list(report.missing),
+        "notes": list(report.notes),
+    }
+
+
+def _print(out: Output, report: AuditReport, *, hide_headers: bool) -> None:
+    if report.findings:
+        table = Table(
+            box=None,
+            show_header=not hide_headers,
+            show_edge=False,
+            pad_edge=False,
+            header_style="bold",
+        )
+        for name in ("Problem", "ID", "Username"):
+            table.add_column(name, no_wrap=True, overflow="ignore")
+        table.add_column("Detail", overflow="fold")
+        for finding in report.findings:
+            cells = (
+                finding.problem.value,
+                finding.auth_id or "",
+                finding.username or "",
+                finding.message,
+            )
+            table.add_row(*(Text(cell) for cell in cells))  # Text: brackets are not markup
+        out.stdout.print(table, crop=False)
+    for missing in report.missing:
+        out.line(f"not found: no legacy authorization matches {missing}")
+    for note in report.notes:
+        out.message(f"note: {one_line(note)}")
+    counts = ", ".join(f"{count} {problem}" for problem, count in report.counts.items() if count)
+    version = f" on {report.server_version}" if report.server_version else ""
+    summary = f"{counts}" if counts else "no problem found"
+    out.line(f"audit of {report.audited} legacy authorizations{version}: {summary}")
