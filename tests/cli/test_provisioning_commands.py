@@ -266,3 +266,13 @@ def test_audit_with_known_passwords(
     assert result.status == 1
     assert "password_refused" in result.stdout
     assert "12345" not in result.output.replace("5 bytes", "")
+
+
+def test_http_debug_shows_no_v1_password(run_cli: RunCli, emulator: ThreadedEmulator) -> None:
+    """The data-plane requests carry Basic credentials: shown as the scheme only."""
+    emulator.create_legacy_authorization("grafana", password=GIVEN)
+    result = run_cli("verify", "--username", "grafana", "--password", GIVEN, "--http-debug")
+    assert result.status == 0, result.stderr
+    assert "/write?db=my-bucket" in result.stderr
+    assert "Basic [redacted]" in result.stderr
+    assert GIVEN not in result.output
