@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import random
 import shutil
 import signal
@@ -33,6 +34,7 @@ from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
 from ..emulator.domain.hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate
 from ._command import Subparsers, add_command, positive_int
+from ._demo_consumer import run_consumer_steps
 from ._errors import CliError, UsageError
 from ._output import Output
 
@@ -221,7 +223,7 @@ async def _wait_for_interrupt() -> None:
     await stop.wait()
 
 
-async def _demo(args: argparse.Namespace, out: Output) -> int:
+async def _demo(args: argparse.Namespace, out: Output) -> int:  # noqa: PLR0915 - steps in order
     _check(args)
     # Faults start after seeding: a create that may have reached the server is never
     # retried, so a fault there would only end the demo early.
@@ -312,6 +314,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
             )
 
         await _timed(out, steps, "log in with old passwords", len(sample), old_logins)
+        await run_consumer_steps(client, emulator, out, functools.partial(_timed, out, steps))
         _report(out, steps)
         if args.keep_running:
             out.line()
