@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
 from ..provisioning import AuditReport, audit
 from ..provisioning.passwords import read_credentials
-from ..rotation.sinks import OutputFormat
-from ._command import Subparsers, add_command, hex_id, non_empty
+from ._command import Subparsers, add_command
 from ._connection import add_connection_arguments, make_client
-from ._errors import CliError
-from ._lookup import add_org_arguments, resolve_org
+from ._errors import CliError, UsageError
+from ._lookup import resolve_org
 from ._output import Output, add_output_arguments, hides_headers, one_line, wants_json
+from ._provision import add_passwords_file_arguments
+from ._selection import add_selection_arguments
 
 __all__ = ["register"]
 
@@ -33,36 +33,13 @@ def register(subparsers: Subparsers) -> None:
             "naming a bucket or org that no longer exists, a bucket no database name leads to,\n"
             "and, with --passwords (a rotation's output), passwords the 2.7.6 rule refuses at\n"
             "login. Credentials whose org or owner is gone are hidden by the server's list:\n"
-            "they are found by --id or through --passwords. Only GET requests are sent.\n"
-            "Exit status 0 if nothing was found."
+            "they are found by --id or through --passwords. Without a selection, every\n"
+            "credential is examined. Only GET requests are sent. Exit status 0 if nothing was\n"
+            "found."
         ),
     )
-    group = parser.add_argument_group("selection", "default: every legacy authorization")
-    group.add_argument(
-        "--id",
-        dest="ids",
-        action="append",
-        type=hex_id,
-        metavar="ID",
-        help="an authorization ID; repeat for more",
-    )
-    group.add_argument(
-        "--username",
-        dest="usernames",
-        action="append",
-        type=non_empty,
-        metavar="NAME",
-        help="a v1 username; repeat for more",
-    )
-    add_org_arguments(group, env=False, purpose="only authorizations in this org")
-    parser.add_argument(
-        "--passwords", type=Path, metavar="FILE", help="known passwords: a rotation's output file"
-    )
-    parser.add_argument(
-        "--passwords-format",
-        choices=[item.value for item in OutputFormat],
-        help="format of --passwords (default: from its suffix, else json)",
-    )
+    add_selection_arguments(parser)
+    add_passwords_file_arguments(parser, parser, help="known passwords: a rotation's output file")
     parser.add_argument(
         "--strong-passwords",
         action="store_true",
@@ -76,6 +53,9 @@ async def _audit(args: argparse.Namespace, out: Output) -> int:
     as_json = wants_json(args)
     hide = hides_headers(args)
     known = read_credentials(args.passwords, args.passwords_format) if args.passwords else []
+    if args.select_all and (args.ids or args.usernames):
+        msg = "--all selects everything: do not combine it with --id or --username"
+        raise UsageError(msg)
     async with make_client(args) as client:
         org = await resolve_org(client, args, use_env=False)
         report = await audit(
@@ -83,6 +63,7 @@ async def _audit(args: argparse.Namespace, out: Output) -> int:
             org_id=org.id if org else None,
             auth_ids=args.ids or (),
             usernames=args.usernames or (),
+            status=args.status,
             credentials=known,
             strong_passwords=args.strong_passwords,
         )

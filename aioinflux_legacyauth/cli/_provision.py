@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from .._client import LegacyAuthClient
 from ..provisioning import (
@@ -24,6 +25,7 @@ from ..provisioning import (
     provision,
     verify,
 )
+from ..rotation.sinks import OutputFormat
 from ._command import Subparsers, add_command, non_empty
 from ._connection import add_connection_arguments, make_client
 from ._errors import CliError, UsageError
@@ -33,6 +35,7 @@ from ._secrets import read_password
 
 __all__ = [
     "add_bucket_arguments",
+    "add_passwords_file_arguments",
     "bucket_argument",
     "print_verification",
     "register",
@@ -73,6 +76,22 @@ def add_bucket_arguments(parser: argparse.ArgumentParser) -> None:
                 "a 1.x tool uses for it (default: the bucket's name); repeat for more"
             ),
         )
+
+
+def add_passwords_file_arguments(
+    parser: argparse.ArgumentParser,
+    into: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup,
+    *,
+    help: str,
+) -> None:
+    """``--passwords FILE`` (added to ``into``) and ``--passwords-format``: a rotation's
+    output file of known passwords, read with the library's ``read_credentials``."""
+    into.add_argument("--passwords", type=Path, metavar="FILE", help=help)
+    parser.add_argument(
+        "--passwords-format",
+        choices=[item.value for item in OutputFormat],
+        help="format of --passwords (default: from its suffix, else json)",
+    )
 
 
 def register(subparsers: Subparsers) -> None:

@@ -20,12 +20,11 @@ from ..provisioning import (
     rescope,
 )
 from ..provisioning.journal import RescopeJournal
-from ..rotation.sinks import OutputFormat
 from ._command import Subparsers, add_command, positive_int
 from ._connection import add_connection_arguments, make_client
 from ._errors import UsageError
 from ._output import Output, add_output_arguments, wants_json
-from ._provision import add_bucket_arguments
+from ._provision import add_bucket_arguments, add_passwords_file_arguments
 from ._report import all_succeeded, count_outcomes, print_summary, report_items
 from ._secrets import read_password
 from ._selection import (
@@ -71,19 +70,14 @@ def register(subparsers: Subparsers) -> None:
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--password", help="the current password (one credential only)")
-    source.add_argument(
-        "--passwords", type=Path, metavar="FILE", help="a rotation's output file with the passwords"
+    add_passwords_file_arguments(
+        parser, source, help="a rotation's output file with the current passwords"
     )
     source.add_argument(
         "--rotation-journal",
         type=Path,
         metavar="PATH",
         help="an unfinished rotation's journal, which holds the passwords it set",
-    )
-    parser.add_argument(
-        "--passwords-format",
-        choices=[item.value for item in OutputFormat],
-        help="format of --passwords (default: from its suffix, else json)",
     )
     parser.add_argument(
         "--concurrency",

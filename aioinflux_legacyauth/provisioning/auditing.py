@@ -20,7 +20,7 @@ import attrs
 
 from .._errors import InvalidError, LegacyAuthError, NotFoundError
 from .._executor import Executor
-from .._models import Bucket, DBRPMapping, LegacyAuthorization, ResourceType
+from .._models import AuthStatus, Bucket, DBRPMapping, LegacyAuthorization, ResourceType
 from .._tracing import TraceSpanLike
 from ..rotation.sinks import Credential
 from .mappings import describe_bucket
@@ -242,14 +242,16 @@ async def audit(
     org_id: str | None = None,
     auth_ids: Iterable[str] = (),
     usernames: Iterable[str] = (),
+    status: AuthStatus | str | None = None,
     credentials: Iterable[Credential] = (),
     strong_passwords: bool = False,
     trace_span: TraceSpanLike | None = None,
 ) -> AuditReport:
     """Find the credentials that will not work (all, or those selected), reading only.
 
-    ``org_id`` narrows to one org; ``auth_ids`` and ``usernames`` select credentials
-    (default: every one listed). ``credentials`` are known passwords (a rotation's output,
+    ``org_id`` narrows to one org, ``status`` to active or inactive credentials;
+    ``auth_ids`` and ``usernames`` select credentials (default: every one listed).
+    ``credentials`` are known passwords (a rotation's output,
     :func:`~aioinflux_legacyauth.provisioning.passwords.read_credentials`): each is held
     to the 2.7.6 rule (and the ``--strong-passwords`` rule with ``strong_passwords``), and
     its ID is examined even when the list hides it. Only GET requests are sent.
@@ -304,7 +306,9 @@ async def audit(
             )
         else:
             missing.append(f"username {username}")
-    auths = [chosen[key] for key in sorted(chosen)]
+    auths = [
+        chosen[key] for key in sorted(chosen) if status is None or chosen[key].status == status
+    ]
     await _examine(job, auths)
     hidden = {finding.auth_id for finding in job.findings}  # found by ID, gone owner or org
     for credential in known.values():

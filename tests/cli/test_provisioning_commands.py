@@ -276,3 +276,13 @@ def test_http_debug_shows_no_v1_password(run_cli: RunCli, emulator: ThreadedEmul
     assert "/write?db=my-bucket" in result.stderr
     assert "Basic [redacted]" in result.stderr
     assert GIVEN not in result.output
+
+
+def test_audit_takes_the_selection_flags(run_cli: RunCli, emulator: ThreadedEmulator) -> None:
+    emulator.create_legacy_authorization("parked", active=False)
+    emulator.create_legacy_authorization("healthy", password=GIVEN)
+    active_only = run_cli("audit", "--status", "active")
+    assert active_only.status == 0, active_only.stderr
+    assert "audit of 1 legacy authorizations" in active_only.stdout
+    both = run_cli("audit", "--all", "--id", "0123456789abcdef")
+    assert both.status == 2

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from aioinflux_legacyauth import (
-    AiohttpTransport,
     LegacyAuthClient,
     Permission,
-    RawResponse,
-    Request,
     RetryPolicy,
-    Timeout,
     UnavailableError,
 )
-from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.emulator import Emulator, Fault
 from aioinflux_legacyauth.provisioning import (
     Change,
@@ -28,6 +24,9 @@ from aioinflux_legacyauth.provisioning import (
     plan_provision,
     provision,
 )
+
+if TYPE_CHECKING:
+    from tests.provisioning.conftest import WriteRefusing
 
 PASSWORD = "a-given-Password-1"
 
@@ -198,28 +197,13 @@ async def test_a_failure_part_way_takes_everything_back(
     assert explicit_mappings(emu) == []
 
 
-class WriteRefusing:
-    """The real transport, but every /write answers 404 as for an invisible database."""
-
-    def __init__(self, url: str) -> None:
-        self.inner = AiohttpTransport(base_url(url))
-
-    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
-        if request.path == "/write":
-            body = b'{"code":"not found","message":"no dbrp mapping found"}'
-            return RawResponse(404, {"Content-Type": "application/json"}, body)
-        return await self.inner.send(request, timeout=timeout)
-
-
-async def test_a_failed_verification_takes_everything_back(emu: Emulator) -> None:
+async def test_a_failed_verification_takes_everything_back(
+    emu: Emulator, write_refusing: WriteRefusing
+) -> None:
     """The credential cannot write where it should: nothing is left behind."""
-    transport = WriteRefusing(emu.url)
-    try:
-        async with LegacyAuthClient(emu.url, emu.token, transport=transport) as client:
-            with pytest.raises(VerificationError) as failed:
-                await provision(client, spec())
-    finally:
-        await transport.inner.close()
+    async with LegacyAuthClient(emu.url, emu.token, transport=write_refusing) as client:
+        with pytest.raises(VerificationError) as failed:
+            await provision(client, spec())
     checks = failed.value.verification.failures
     assert [(c.subject, c.expected, c.actual) for c in checks] == [("write applogs", True, False)]
     assert emu.legacy_authorizations() == []
