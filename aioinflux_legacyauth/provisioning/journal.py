@@ -221,6 +221,9 @@ class RescopeJournal:
         first line a crash tore, so nothing was changed), else the job to resume in it."""
         where = Path(path)
         flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        if not items and not where.exists():
+            msg = f"journal {where} does not exist, and no credentials were given for a job"
+            raise RescopeJournalError(msg)
         try:
             fd = os.open(where, flags | os.O_CREAT | os.O_EXCL, _MODE)
         except FileExistsError:

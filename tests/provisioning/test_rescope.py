@@ -25,6 +25,7 @@ from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.emulator import Emulator
 from aioinflux_legacyauth.provisioning import (
     Database,
+    ProvisionError,
     RescopeItem,
     passwords_from_file,
     passwords_from_rotation_journal,
@@ -332,3 +333,15 @@ async def test_a_dry_run_reads_and_tries_the_password_only(
     assert {(r.method, r.path) for r in sent if r.method != "GET"} == set()
     assert not (tmp_path / "j").exists()
     assert emu.legacy_authorization(auth.id) == auth
+
+
+def test_password_sources_refuse_what_they_cannot_read(tmp_path: Path) -> None:
+    """Errors name the file and the line or key, never a value."""
+    with pytest.raises(ProvisionError, match="cannot read"):
+        passwords_from_file(tmp_path / "missing.json")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("id,username,password\n0d9c3a1e5b2f4000,grafana\n")
+    with pytest.raises(ProvisionError, match="line 2 does not have three values"):
+        passwords_from_file(broken)
+    with pytest.raises(ProvisionError, match="cannot open journal"):
+        passwords_from_rotation_journal(tmp_path / "missing.journal")
