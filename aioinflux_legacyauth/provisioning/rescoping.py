@@ -150,7 +150,7 @@ class _Planner:
         )
         buckets, mappings = await self._org(current.org_id)
         bindings = bind(spec, buckets, current.org_id)
-        _, conflicts = plan_mappings(bindings, mappings, {b.id: b.name for b in buckets})
+        steps, conflicts = plan_mappings(bindings, mappings, {b.id: b.name for b in buckets})
         if conflicts:
             return _failed(key, "; ".join(conflicts) + "; nothing was changed")
         password = item.password or self.passwords.get(key) or self.passwords.get(current.username)
@@ -187,7 +187,6 @@ class _Planner:
             password=password,
         )
         granted = ", ".join(str(permission) for permission in resolved.permissions)
-        steps, _ = plan_mappings(bindings, mappings)
         made = sum(step.action is MappingAction.CREATE for step in steps)
         message = f"would be re-created with {granted}, and {made} new DBRP mapping(s)"
         if same_permissions(current.permissions, resolved.permissions):
@@ -423,7 +422,8 @@ async def rescope(
     existing one resumes its job (``items`` may then be None). ``passwords`` maps
     authorization IDs (or usernames) to current passwords for items without one (see
     :func:`~aioinflux_legacyauth.provisioning.passwords_from_file`). Every password is
-    tried by logging in before anything changes. ``dry_run`` stops there: it reads, logs
+    tried by logging in before anything changes (an inactive credential cannot log in: it
+    gets the password given, unchecked). ``dry_run`` stops there: it reads, logs
     in, and reports what each item would become, and writes no journal. Returns one result
     per item: ``ok``,
     ``already_done`` (by an earlier run), ``failed`` (nothing changed, or the old
