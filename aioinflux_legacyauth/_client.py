@@ -26,7 +26,7 @@ from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permi
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from ._retry import AttemptLog, RetryBudget, RetryPolicy, call_policy, call_with_retries
 from ._sansio import Call, check_text, update_body
-from ._tracing import TraceSpanLike
+from ._tracing import Instrumentation, TraceSpanLike, current_instrumentation
 from ._transports import Timeout, Transport, base_url
 from ._transports.aiohttp import AiohttpTransport, TimeoutLike, as_timeout
 from .bulk import operations
@@ -245,6 +245,35 @@ class LegacyAuthClient:
         call: each coroutine between a bulk worker and the socket is crossed again every
         time the request waits. A client that is not open raises here, at once.
         """
+        instrumentation = current_instrumentation()
+        if instrumentation is not None:
+            return self._traced(instrumentation, call, timeout, retry, log)
+        return self._send(call, timeout, retry, log)
+
+    def _traced(
+        self,
+        instrumentation: Instrumentation,
+        call: Call[_T],
+        timeout: TimeoutLike | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None,
+    ) -> Awaitable[_T]:
+        """``_send``, inside what the installed instrumentation (a tracing span) wraps it in."""
+        self._live_transport()  # a client that is not open still raises at once
+
+        def run(traced: Call[_T], attempts: AttemptLog) -> Awaitable[_T]:
+            return self._send(traced, timeout, retry, attempts)
+
+        return instrumentation.execute(call, run, log=log, url=self.url, prefix=self.prefix)
+
+    def _send(
+        self,
+        call: Call[_T],
+        timeout: TimeoutLike | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None,
+    ) -> Awaitable[_T]:
+        """The funnel's work: the attempts of ``call`` with retries, then its recovery."""
         transport = self._live_transport()
         if call.recover is not None and log is None:
             log = AttemptLog()

@@ -29,7 +29,7 @@ from ..bulk.report import result_from_error
 from ..provisioning.verification import verify_authorization
 from .journal import ItemState, Journal, JournalError, Stage, Target
 from .publisher import Publisher, PublishError
-from .sinks import Credential, CredentialSink
+from .sinks import CheckingSink, Credential, CredentialSink
 
 if TYPE_CHECKING:
     from .._client import LegacyAuthClient
@@ -269,7 +269,8 @@ class _Rotation:
         started: float,
         attempts: int = 0,
     ) -> ItemResult:
-        await self.publisher.publish(Credential(target.id, target.username, password))
+        credential = Credential(target.id, target.username, password, job=self.journal.job)
+        await self.publisher.publish(credential)
         return ItemResult(
             key=target.id,
             op=OP,
@@ -353,7 +354,7 @@ async def rotate(
         if not wanted:
             msg = "nothing to rotate: no targets given and no journal to resume"
             raise ValueError(msg)
-        await _check_sink(sink, [])  # before the journal: a failure leaves nothing behind
+        await _check_sink(sink, [], wanted)  # before the journal: a failure leaves nothing behind
     job, resumed = _open_journal(path, wanted, fresh=fresh)
     started = time.monotonic()
     publisher: Publisher | None = None
@@ -365,12 +366,12 @@ async def rotate(
         # publish them again, so the sink holds them even if its earlier copy was lost.
         # This is also the check that the sink works before any password changes.
         earlier = [
-            Credential(t.id, t.username, state.password)
+            Credential(t.id, t.username, state.password, job=job.job)
             for t in job.targets
             if (state := job.state(t.id)).stage is Stage.DONE and state.password is not None
         ]
         if resumed:
-            await _check_sink(sink, earlier)
+            await _check_sink(sink, earlier, job.targets)
         publisher = Publisher(sink, job)
         rotation = _Rotation(
             executor=executor,
@@ -400,9 +401,13 @@ async def rotate(
         await job.close()
 
 
-async def _check_sink(sink: CredentialSink, credentials: Sequence[Credential]) -> None:
+async def _check_sink(
+    sink: CredentialSink, credentials: Sequence[Credential], targets: Sequence[Target]
+) -> None:
     try:
         await sink.publish(credentials)
+        if isinstance(sink, CheckingSink):
+            await sink.check_targets(targets)
     except Exception as exc:
         msg = (
             f"the output cannot be written ({exc.__class__.__name__}: {exc}); "
