@@ -16,7 +16,16 @@ from typing import Final
 
 from .. import __version__
 from .._errors import LegacyAuthError
-from . import _auth_commands, _bulk_commands, _completion, _demo, _rotate
+from . import (
+    _audit,
+    _auth_commands,
+    _bulk_commands,
+    _completion,
+    _demo,
+    _provision,
+    _rescope,
+    _rotate,
+)
 from ._argv import describe_unrecognized, known_options, redact, secret_values
 from ._command import CommandModule
 from ._connection import token_source
@@ -37,6 +46,9 @@ _COMMAND_MODULES: Final[tuple[CommandModule, ...]] = (
     _auth_commands,
     _bulk_commands,
     _rotate,
+    _provision,
+    _rescope,
+    _audit,
     _demo,
     _completion,
 )
@@ -50,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Manage InfluxDB OSS 2.x legacy (v1) authorizations: the influx CLI's "
             "'v1 auth' commands, plus bulk activate, deactivate and delete, crash-safe "
-            "password rotation, and a demo against an embedded emulator."
+            "password rotation, provisioning (DBRP mappings, verification, new buckets "
+            "without a new password, audits), and a demo against an embedded emulator."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import shutil
@@ -35,6 +36,7 @@ from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
 from ..emulator.domain.hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate
 from ._command import Subparsers, add_command, port_number, positive_int
+from ._demo_consumer import run_consumer_steps
 from ._errors import CliError, UsageError
 from ._logging import LIBRARY_LOGGER
 from ._output import Output
@@ -372,6 +374,7 @@ async def _run_demo(args: argparse.Namespace, out: Output, counter: _RetryCounte
             )
 
         await _timed(out, steps, "log in with old passwords", len(sample), old_logins)
+        await run_consumer_steps(client, emulator, out, functools.partial(_timed, out, steps))
         _report(out, steps)
         if args.fault_rate:
             out.line(_faults(plan, counter.retries, absorbed=all(step.ok for step in steps)))

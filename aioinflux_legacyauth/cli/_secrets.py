@@ -27,15 +27,18 @@ _EMPTY: Final = (
 )
 
 
-def read_password(client: LegacyAuthClient, given: str | None) -> str:
+def read_password(client: LegacyAuthClient, given: str | None, *, policy: bool = True) -> str:
     """The password from ``given`` (``--password``), else asked for; checked before use.
 
     Raises :class:`UsageError` for an empty password, one the client's password policy
-    refuses (too short, too long), or prompts that never matched. Never shows it.
+    refuses (too short, too long; not checked with ``policy=False``, for a password that
+    is only tried), or prompts that never matched. Never shows it.
     """
     password = given if given is not None else _ask()
     if not password:
         raise UsageError(_EMPTY)
+    if not policy:
+        return password
     try:
         client.check_password(password)
     except PasswordPolicyError as exc:  # its message names the rule, never the password

@@ -26,6 +26,7 @@ from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.engine import check_concurrency
 from ..bulk.report import result_from_error
+from ..provisioning.verification import verify_authorization
 from .journal import ItemState, Journal, JournalError, Stage, Target
 from .publisher import Publisher, PublishError
 from .sinks import CheckingSink, Credential, CredentialSink
@@ -110,6 +111,8 @@ class _Rotation:
     verify: bool
     parent: TraceSpanLike | None
     generate: Callable[[], str]
+    #: Also check every database the permissions cover, as a 1.x tool would.
+    verify_access: bool = False
 
     async def __call__(self, target: Target) -> ItemResult:
         state = self.journal.state(target.id)
@@ -166,6 +169,9 @@ class _Rotation:
                     attempts=log.attempts,
                     elapsed=time.monotonic() - started,
                 )
+            refused = await self._check_access(target, password, logged_in, span, log, started)
+            if refused is not None:
+                return refused
         await self.journal.append({"type": "verified", "id": target.id, "login": logged_in})
         return await self._publish(target, password, logged_in, started, log.attempts)
 
@@ -221,6 +227,39 @@ class _Rotation:
             return True
         current = await self.executor.execute(calls.get(target.id, span))
         return None if current.active else False
+
+    async def _check_access(  # noqa: PLR0917 - the item's state, passed on as it stands
+        self,
+        target: Target,
+        password: str,
+        logged_in: bool,
+        span: TraceSpanLike | None,
+        log: AttemptLog,
+        started: float,
+    ) -> ItemResult | None:
+        """None if every database the permissions cover reads and writes as they say
+        (or that is not asked for, or cannot be checked: an inactive credential)."""
+        if not (logged_in and self.verify_access):
+            return None
+        try:
+            current = await self.executor.execute(self.executor.calls.get(target.id, span))
+            checked = await verify_authorization(self.executor, current, password, trace_span=span)
+        except LegacyAuthError as error:
+            result = result_from_error(target.id, OP, error, log)
+            return _with_message(result, f"password set; checking its access failed: {error}")
+        if checked.ok:
+            return None
+        return ItemResult(
+            key=target.id,
+            op=OP,
+            outcome=Outcome.FAILED,
+            message=(
+                f"password set and it logs in, but a 1.x tool would fail: {checked.summary()}; "
+                "it is kept in the journal and checked again when the job is run again"
+            ),
+            attempts=log.attempts,
+            elapsed=time.monotonic() - started,
+        )
 
     async def _publish(
         self,
@@ -285,6 +324,7 @@ async def rotate(
     journal: str | os.PathLike[str],
     sink: CredentialSink,
     verify: bool = True,
+    verify_access: bool = False,
     concurrency: int = 4,
     on_result: ResultCallback | None = None,
     on_progress: ProgressCallback | None = None,
@@ -297,7 +337,9 @@ async def rotate(
     authorizations outside the job). ``sink`` receives the new credentials once verified
     (a :class:`FileSink`, or your own secret store). ``verify`` logs in with each new
     password through ``/query``; inactive authorizations cannot log in and are published
-    unverified. Returns one result per target: ``ok`` (rotated now), ``already_done``
+    unverified. ``verify_access`` checks more than a login: every database its permissions
+    cover must read and write as they say (:func:`~aioinflux_legacyauth.provisioning.verify`,
+    which writes no data). Returns one result per target: ``ok`` (rotated now), ``already_done``
     (rotated by an earlier run), ``not_found``, ``failed`` or ``unknown`` (kept in the
     journal, finished by the next run). Raises :class:`JournalError` or
     :class:`PublishError` when the journal or the sink fails; nothing is lost then either.
@@ -338,6 +380,7 @@ async def rotate(
             verify=verify,
             parent=executor.calls.fan_out_parent(trace_span),
             generate=generate_password,
+            verify_access=verify_access,
         )
         report = await run_bulk(
             job.targets,

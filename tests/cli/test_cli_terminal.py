@@ -162,3 +162,12 @@ def test_a_hostile_servers_messages_are_escaped(run_cli: RunCli, hostile_server:
     assert "debug: " in page.stderr
     assert "<title>\\x1b[2J" in page.stderr  # the page, in --http-debug and the error line
     assert_no_raw_controls(page.output)
+
+
+def test_the_audit_table_escapes_usernames(run_cli: RunCli, emulator: ThreadedEmulator) -> None:
+    """audit's findings name hostile usernames escaped too."""
+    emulator.create_legacy_authorization("idle" + HOSTILE, active=False)
+    result = run_cli("audit", "--all")
+    assert result.status == 1
+    assert "idle\\x1b[2J\\x1b]0;pwned" in result.stdout
+    assert_no_raw_controls(result.output)
