@@ -26,7 +26,7 @@ from . import (
     _rescope,
     _rotate,
 )
-from ._argv import describe_unrecognized, known_options, redact, secret_values
+from ._argv import attach_dashed_values, describe_unrecognized, known_options, redact, secret_values
 from ._command import CommandModule
 from ._connection import token_source
 from ._errors import CliError
@@ -96,8 +96,9 @@ def _parse(parser: argparse.ArgumentParser, arguments: list[str]) -> argparse.Na
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the chosen command, and return its exit status."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    parsed = _parse(build_parser(), arguments)
+    parser = build_parser()
+    arguments = attach_dashed_values(sys.argv[1:] if argv is None else argv, parser)
+    parsed = _parse(parser, arguments)
     if isinstance(parsed, int):
         return parsed
     args = parsed

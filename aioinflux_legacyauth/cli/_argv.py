@@ -12,7 +12,14 @@ import argparse
 from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["describe_unrecognized", "is_secret_option", "known_options", "redact", "secret_values"]
+__all__ = [
+    "attach_dashed_values",
+    "describe_unrecognized",
+    "is_secret_option",
+    "known_options",
+    "redact",
+    "secret_values",
+]
 
 REDACTED: Final = "[redacted]"
 
@@ -54,6 +61,58 @@ def known_options(parser: argparse.ArgumentParser) -> frozenset[str]:
             for sub in action.choices.values():
                 found.update(known_options(sub))
     return frozenset(found)
+
+
+def _single_value_options(parser: argparse.ArgumentParser) -> frozenset[str]:
+    """The option strings of ``parser`` itself that take exactly one value (``--token``)."""
+    return frozenset(
+        option for option, action in parser._option_string_actions.items() if action.nargs is None
+    )
+
+
+def _subcommand_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def attach_dashed_values(arguments: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """``--token -x...`` as ``--token=-x...``: a value that starts with a dash, given as the
+    next argument of an option that takes one value, belongs to that option.
+
+    InfluxDB's tokens are URL-safe base64, so about one in 64 starts with ``-``; the influx
+    CLI's flag parser takes it as the value, where argparse would call it a missing value
+    (and never knew it was a secret). A next argument that is itself one of the command's
+    options (``--org --json``) is still a missing value.
+    """
+    subcommands = _subcommand_parsers(parser)
+    current = parser
+    takes_value = _single_value_options(current)
+    known = known_options(parser)
+    attached: list[str] = []
+    index = 0
+    while index < len(arguments):
+        argument = arguments[index]
+        if argument == "--":
+            attached.extend(arguments[index:])
+            break
+        following = arguments[index + 1] if index + 1 < len(arguments) else None
+        if (
+            argument in takes_value
+            and following is not None
+            and following.startswith("-")
+            and following.partition("=")[0] not in known
+        ):
+            attached.append(f"{argument}={following}")
+            index += 2
+            continue
+        if current is parser and argument in subcommands:
+            current = subcommands[argument]
+            takes_value = _single_value_options(current)
+        attached.append(argument)
+        index += 1
+    return attached
 
 
 def describe_unrecognized(arguments: Sequence[str], known: frozenset[str]) -> str:
