@@ -58,6 +58,7 @@ __all__ = [
     "build_v1_login",
     "check_text",
     "normalize_prefix",
+    "parse_accepted",
     "parse_authorization",
     "parse_authorization_list",
     "parse_bucket_id",
@@ -71,6 +72,7 @@ __all__ = [
     "parse_username_lookup",
     "parse_v1_login",
     "recover_delete",
+    "unread",
     "update_body",
 ]
 
@@ -371,6 +373,24 @@ def _structure(
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         problem = f"the body is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
         raise _decode_error(request, response, problem) from exc
+
+
+def parse_accepted(request: Request, response: RawResponse) -> None:
+    """Check the answer to a change whose returned document nobody reads (a bulk update's).
+
+    An error status raises as for any call, and the body must still be the JSON object the
+    server writes (an HTML page or a cut body raises :class:`ResponseDecodeError`), but it
+    is not structured: the change was made, whatever the document's fields say.
+    """
+    document = _json_document(request, response)
+    if not isinstance(document, dict):
+        problem = f"expected a JSON object, got {type(document).__name__}"
+        raise _decode_error(request, response, problem)
+
+
+def unread(call: Call[Any]) -> Call[None]:
+    """``call`` with its answer checked by :func:`parse_accepted` instead of its own parser."""
+    return _new_call(call.request, parse_accepted, call.safety, None)
 
 
 def parse_authorization(request: Request, response: RawResponse) -> LegacyAuthorization:

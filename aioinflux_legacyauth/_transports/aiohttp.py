@@ -1,13 +1,18 @@
 """The aiohttp transport: ``send(Request) -> RawResponse`` over a session it owns.
 
 It turns every aiohttp and timeout failure into a :class:`TransportError`, recording
-whether the request may have reached the server (what makes a retry safe or not).
+whether the request may have reached the server (what makes a retry safe or not). The
+``total`` and ``read`` timeouts are kept by the transport's :class:`DeadlineWatcher`
+(one timer for all requests in flight, see :mod:`.deadlines` for the tolerance), not by
+aiohttp's per-request timers; ``connect`` and ``pool`` stay aiohttp's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Final
 
 import aiohttp
@@ -16,6 +21,7 @@ from yarl import URL
 from .._errors import ClientStateError, RequestTimeoutError, TransportError
 from .._sansio import RawResponse, Request, new_raw_response
 from . import Timeout, base_url
+from .deadlines import WHOLE_BODY, DeadlineWatcher
 
 __all__ = ["AiohttpTransport", "TimeoutLike", "as_timeout", "client_timeout", "from_client_timeout"]
 
@@ -48,6 +54,17 @@ def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
         sock_read=timeout.read,
     )
 
+
+def _connect_timeouts(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """What aiohttp keeps of ``timeout`` next to a :class:`DeadlineWatcher`: the limits on
+    getting a connection, which cost no timer while a pooled one is free."""
+    return aiohttp.ClientTimeout(
+        total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=None
+    )
+
+
+#: Statuses whose answers have no body.
+_NO_BODY: Final = frozenset({204, 304})
 
 #: What the public API takes as ``timeout=``: the library's own type, or aiohttp's.
 TimeoutLike = Timeout | aiohttp.ClientTimeout
@@ -92,6 +109,7 @@ class AiohttpTransport:
         "_session",
         "_timeout",
         "_verify_ssl",
+        "_watcher",
     )
 
     def __init__(
@@ -112,6 +130,7 @@ class AiohttpTransport:
         # The last timeout and its aiohttp form: a client sends the same one every time.
         self._timeout: Timeout | None = None
         self._aiohttp_timeout: aiohttp.ClientTimeout | None = None
+        self._watcher = DeadlineWatcher()
 
     def url_for(self, request: Request) -> URL:
         """The absolute URL a request goes to (without its query string)."""
@@ -128,7 +147,7 @@ class AiohttpTransport:
 
     def _aiohttp_timeout_for(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         if timeout is not self._timeout:
-            self._aiohttp_timeout = client_timeout(timeout)
+            self._aiohttp_timeout = _connect_timeouts(timeout)
             self._timeout = timeout
         assert self._aiohttp_timeout is not None  # noqa: S101 - set together with _timeout
         return self._aiohttp_timeout
@@ -137,6 +156,7 @@ class AiohttpTransport:
         """Send one request and read the whole response body within ``timeout``."""
         session = self._live_session()
         started = time.perf_counter()
+        watched = self._watcher.watch(timeout)
         try:
             async with session.request(
                 request.method,
@@ -147,11 +167,22 @@ class AiohttpTransport:
                 timeout=self._aiohttp_timeout_for(timeout),
                 allow_redirects=False,
             ) as response:
-                body = await response.read()
-                raw = new_raw_response(response.status, response.headers, body, response.reason)
+                status, headers = response.status, response.headers
+                if watched is None or status in _NO_BODY or _short(headers):
+                    body = await response.read()
+                else:
+                    body = await self._read_in_pieces(response, watched, timeout)
+                raw = new_raw_response(status, headers, body, response.reason)
+        except asyncio.CancelledError:
+            if watched is None or not self._watcher.timed_out(watched):
+                raise
+            cause = TimeoutError(f"no answer within {timeout}")
+            raise _failure(
+                RequestTimeoutError, "timed out waiting for the response", request, cause
+            ) from cause
         except aiohttp.ConnectionTimeoutError as exc:
             raise _failure(RequestTimeoutError, "timed out while connecting", request, exc) from exc
-        except TimeoutError as exc:  # aiohttp's total and read timeouts
+        except TimeoutError as exc:  # any other timeout aiohttp (or a test double) raised
             raise _failure(
                 RequestTimeoutError, "timed out waiting for the response", request, exc
             ) from exc
@@ -163,6 +194,8 @@ class AiohttpTransport:
             raise _failure(
                 TransportError, f"connection failed: {_describe(exc)}", request, exc
             ) from exc
+        finally:
+            self._watcher.forget(watched)
         if logger.isEnabledFor(logging.DEBUG):
             # Method, path and status only: headers and bodies may hold secrets.
             logger.debug(
@@ -174,12 +207,29 @@ class AiohttpTransport:
             )
         return raw
 
+    async def _read_in_pieces(
+        self, response: aiohttp.ClientResponse, task: asyncio.Task[object], timeout: Timeout
+    ) -> bytes:
+        """The whole body, each piece that arrives giving ``read`` a new allowance."""
+        pieces = []
+        async for piece in response.content.iter_any():
+            pieces.append(piece)
+            self._watcher.progress(task, timeout)
+        return b"".join(pieces)
+
     async def close(self) -> None:
         """Close the session if this transport made it. Safe to call more than once."""
         self._closed = True
+        self._watcher.close()
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()
+
+
+def _short(headers: Mapping[str, str]) -> bool:
+    """Whether the body is declared and short enough to be read as one wait."""
+    declared = headers.get("Content-Length")  # bytes on the wire: what takes time to come
+    return declared is not None and declared.isdigit() and int(declared) <= WHOLE_BODY
 
 
 def _failure(

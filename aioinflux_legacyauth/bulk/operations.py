@@ -17,7 +17,7 @@ from .._errors import LegacyAuthError
 from .._executor import Calls, Executor
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
-from .._sansio import Call, RawResponse, Request
+from .._sansio import Call, RawResponse, Request, unread
 from .._tracing import TraceSpanLike, child_span
 from .._transports import Timeout
 from .engine import (
@@ -205,7 +205,7 @@ def _as_done(done: Done) -> Done:
     return done
 
 
-def _patched(_: LegacyAuthorization) -> Done:
+def _patched(_: None) -> Done:
     return _PATCHED
 
 
@@ -249,7 +249,9 @@ async def update_many(
         return _NOTHING_TO_CHANGE if same_status and same_description else would_change
 
     def patch(calls: Calls, key: str, _: None, span: TraceSpanLike | None) -> Call[Any]:
-        return calls.update(key, body, span)
+        # The report says whether each change was made; the authorization the server sends
+        # back is not structured for it (a tenth of the client's CPU per item).
+        return unread(calls.update(key, body, span))
 
     def read(calls: Calls, key: str, _: None, span: TraceSpanLike | None) -> Call[Any]:
         return _reading(calls.get(key, span), compare)
