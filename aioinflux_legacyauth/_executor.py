@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Final, Protocol, TypeVar
 
 from . import _sansio as sansio
+from ._headers import check_header_name, check_header_value
 from ._models import AuthorizationCreate, AuthorizationUpdate, LegacyAuthorization
 from ._password import PasswordPolicy
 from ._retry import AttemptLog, RetryPolicy
@@ -49,10 +50,13 @@ class Calls:
         self._password_policy = password_policy
         headers = {"Accept": "application/json"}
         for name, value in (extra_headers or {}).items():
+            check_header_name(name)
             if name.lower() in _RESERVED_HEADERS:
                 msg = f"extra_headers must not set {name!r}; use token= or trace_span="
                 raise ValueError(msg)
-            headers[name] = value
+            headers[name] = check_header_value(name, value, what=f"extra header {name!r}")
+        # Refused here, not by aiohttp at the first request, and never repeated.
+        check_header_value("Authorization", token, what="the token")
         headers["Authorization"] = f"Token {token}"
         self._base_headers = headers
 
@@ -158,11 +162,13 @@ class Executor(Protocol):
         *,
         timeout: Timeout | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
         log: AttemptLog | None = None,
     ) -> Awaitable[_T]:
         """Run ``call`` with the client's transport, timeout, retries and retry budget.
 
         ``retry`` replaces the client's attempts and backoff for this call; the budget
-        stays the client's. ``log`` collects what the attempts did.
+        stays the client's. ``deadline`` (seconds; ``math.inf``: none) replaces the
+        client's bound on the whole call. ``log`` collects what the attempts did.
         """
         ...

@@ -1,0 +1,58 @@
+"""What may go in a request header: checked when the header is given, never echoed.
+
+A CR or LF in a header value would end the header early (header injection); aiohttp
+refuses one with a ``ValueError`` of its own at send time, other control characters it
+may send as they are. The client refuses them all when it is built, with a message that
+names the header and the problem but never repeats a value, which may be a token.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["check_header_name", "check_header_value"]
+
+#: RFC 9110 ``token``: the characters a field name may have.
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Control characters a field value must not have (RFC 9110 5.5; a tab is allowed).
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_header_name(name: object) -> str:
+    """``name`` if it is a valid header name; else a ValueError saying why."""
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        kind = f"a {type(name).__name__}" if not isinstance(name, str) else "that name"
+        msg = (
+            f"a header name must be letters, digits and !#$%&'*+-.^_`|~ only; {kind} is not "
+            f"(it is not shown: a misplaced value may be a token)"
+        )
+        raise ValueError(msg)
+    return name
+
+
+def check_header_value(name: str, value: object, *, what: str | None = None) -> str:
+    """``value`` if it can be sent as the value of header ``name``; else a ValueError.
+
+    ``what`` names the setting in the message (default: the header). The value itself is
+    never shown.
+    """
+    label = what or f"the {name} header"
+    if not isinstance(value, str):
+        msg = f"{label} must be a string, got a {type(value).__name__}"
+        raise TypeError(msg)
+    found = _CONTROL.search(value)
+    if found is not None:
+        char = found.group()
+        kind = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)"}.get(
+            char, f"the control character U+{ord(char):04X}"
+        )
+        msg = f"{label} must not contain {kind}: it would break the request's headers"
+        raise ValueError(msg)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            msg = f"{label} must be valid Unicode text; it has a lone surrogate"
+            raise ValueError(msg) from None
+    return value
