@@ -22,6 +22,7 @@ from .._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPoli
 from .._executor import Executor
 from .._models import LegacyAuthorization
 from .._retry import AttemptLog
+from .._sansio import check_text
 from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.engine import check_concurrency
@@ -70,11 +71,16 @@ def generate_password() -> str:
 
 def _as_target(item: object) -> Target:
     if isinstance(item, LegacyAuthorization):
-        return Target(item.id, item.username)
-    if isinstance(item, Target):
-        return item
-    msg = f"rotate() takes LegacyAuthorization or Target items, got {type(item).__name__}"
-    raise TypeError(msg)
+        target = Target(item.id, item.username)
+    elif isinstance(item, Target):
+        target = item
+    else:
+        msg = f"rotate() takes LegacyAuthorization or Target items, got {type(item).__name__}"
+        raise TypeError(msg)
+    # Checked before any file is made: the journal and the login need both as text.
+    check_text("a target's id", target.id)
+    check_text("a target's username", target.username)
+    return target
 
 
 def _open_journal(
@@ -100,6 +106,24 @@ def _open_journal(
     return journal, True
 
 
+async def _open_journal_off_loop(
+    path: Path, targets: Sequence[Target] | None, *, fresh: bool
+) -> tuple[Journal, bool]:
+    """:func:`_open_journal` in a worker thread: reading a big journal must not stall the
+    loop. A journal opened for a caller that was cancelled meanwhile is closed again."""
+    opening = asyncio.ensure_future(asyncio.to_thread(_open_journal, path, targets, fresh=fresh))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_release_opened)
+        raise
+
+
+def _release_opened(opening: asyncio.Future[tuple[Journal, bool]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[0].release()
+
+
 @attrs.define
 class _Rotation:
     """One run of a job: the per-item protocol, driven by the bulk worker pool."""
@@ -120,7 +144,9 @@ class _Rotation:
         log = AttemptLog()
         started = time.monotonic()
         if state.stage is Stage.VERIFIED:
-            assert state.password is not None  # noqa: S101 - journaled with the pending record
+            if state.password is None:  # Journal.load refuses such a journal; never publish it
+                msg = f"journal {self.journal.path} has no password for verified item {target.id}"
+                raise JournalError(msg)
             return await self._publish(target, state.password, state.logged_in, started)
         password = state.password
         minted = password is None
@@ -306,13 +332,14 @@ async def rotate(
     executor = client.executor
     executor.check_open()
     path = Path(journal)
-    fresh = not await asyncio.to_thread(path.exists)
+    # lexists: a symbolic link at the path (even a dangling one) is refused, not created.
+    fresh = not await asyncio.to_thread(os.path.lexists, path)
     if fresh:
         if not wanted:
             msg = "nothing to rotate: no targets given and no journal to resume"
             raise ValueError(msg)
         await _check_sink(sink, [])  # before the journal: a failure leaves nothing behind
-    job, resumed = _open_journal(path, wanted, fresh=fresh)
+    job, resumed = await _open_journal_off_loop(path, wanted, fresh=fresh)
     started = time.monotonic()
     publisher: Publisher | None = None
     try:
@@ -346,6 +373,9 @@ async def rotate(
             fail_fast=False,
             on_result=on_result,
             on_progress=on_progress,
+            # The job's own failures stop it; a bug in one item leaves that item unknown,
+            # its journaled password kept for the next run.
+            fatal=(JournalError, PublishError),
         )
         await publisher.wait()
         if job.finished:

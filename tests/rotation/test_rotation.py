@@ -185,6 +185,8 @@ async def test_done_items_of_an_interrupted_run_are_published_again(
     journal_path = tmp_path / "job.jsonl"
     journal = Journal.create(journal_path, [Target(a.id, a.username) for a in (first, second)])
     await journal.append({"type": "pending", "id": first.id, "password": "Done-before-1"})
+    await journal.append({"type": "set", "id": first.id})
+    await journal.append({"type": "verified", "id": first.id, "login": True})
     await journal.append({"type": "done", "id": first.id})
     await journal.close()
     output = tmp_path / "out.csv"  # the first run's output was lost
