@@ -24,6 +24,7 @@ __all__ = [
     "FileLock",
     "UnsafeFileError",
     "check_private",
+    "is_own",
     "lock_path",
     "names_file",
     "open_private",
@@ -55,6 +56,11 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def is_own(status: os.stat_result) -> bool:
+    """Whether ``status`` is of a file the effective user owns (always true on Windows)."""
+    return not hasattr(os, "geteuid") or status.st_uid == os.geteuid()
+
+
 def check_private(status: os.stat_result, *, single_link: bool = True) -> None:
     """Raise :class:`UnsafeFileError` unless ``status`` is a regular file of ours.
 
@@ -64,7 +70,7 @@ def check_private(status: os.stat_result, *, single_link: bool = True) -> None:
     if not stat.S_ISREG(status.st_mode):
         msg = f"is {_kind(status.st_mode)}, not a regular file"
         raise UnsafeFileError(msg)
-    if hasattr(os, "geteuid") and status.st_uid != os.geteuid():
+    if not is_own(status):
         msg = f"belongs to another user (uid {status.st_uid}); refusing to use it"
         raise UnsafeFileError(msg)
     if single_link and status.st_nlink != 1:

@@ -24,7 +24,7 @@ from typing import Final, Protocol, runtime_checkable
 import attrs
 
 from .durable import replace_durably
-from .private_files import FileLock, UnsafeFileError, open_private
+from .private_files import FileLock, UnsafeFileError, is_own, open_private
 
 __all__ = [
     "Credential",
@@ -205,7 +205,11 @@ def _remove_leftovers(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         for entry in path.parent.iterdir():
             if entry.name.startswith(prefix) and entry.name.endswith(_SCRATCH_SUFFIX):
-                entry.unlink(missing_ok=True)
+                # Only our own: another user's file there is not a temp file of ours, and
+                # in a shared (sticky) directory it could not be removed anyway.
+                with contextlib.suppress(FileNotFoundError):
+                    if is_own(entry.lstat()):
+                        entry.unlink()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

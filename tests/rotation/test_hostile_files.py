@@ -303,3 +303,16 @@ async def test_a_lock_file_of_another_user_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="belongs to another user"):
         await asyncio.wait_for(FileSink(path).publish([ALICE]), 30)
     assert not path.exists()
+
+
+async def test_another_users_file_that_looks_like_a_leftover_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    planted = tmp_path / ".out.json.planted.tmp"
+    planted.write_text("not ours")
+    owned_by_someone_else(planted)
+    ours = tmp_path / ".out.json.crashed.tmp"
+    ours.write_text(render_credentials([BOB], OutputFormat.JSON))
+    await FileSink(tmp_path / "out.json").publish([ALICE])
+    assert planted.exists()  # not removed, and the publish did not fail over it
+    assert not ours.exists()  # a crash's leftover of ours is
