@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Final, Protocol, TypeVar
 
 from . import _sansio as sansio
-from ._headers import check_header_name, check_header_value
+from ._headers import SecretText, check_header_name, check_header_value
 from ._models import AuthorizationCreate, AuthorizationUpdate, LegacyAuthorization
 from ._password import PasswordPolicy
 from ._retry import AttemptLog, RetryPolicy
@@ -57,7 +57,7 @@ class Calls:
             headers[name] = check_header_value(name, value, what=f"extra header {name!r}")
         # Refused here, not by aiohttp at the first request, and never repeated.
         check_header_value("Authorization", token, what="the token")
-        headers["Authorization"] = f"Token {token}"
+        headers["Authorization"] = SecretText(f"Token {token}")
         self._base_headers = headers
 
     def __repr__(self) -> str:

@@ -1,9 +1,11 @@
-"""What may go in a request header: checked when the header is given, never echoed.
+"""What may go in a request header, and the string type that hides a credential's value.
 
 A CR or LF in a header value would end the header early (header injection); aiohttp
 refuses one with a ``ValueError`` of its own at send time, other control characters it
 may send as they are. The client refuses them all when it is built, with a message that
 names the header and the problem but never repeats a value, which may be a token.
+:class:`SecretText` carries the Authorization header (and rotation's passwords), so that
+no ``repr`` shows them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["check_header_name", "check_header_value"]
+__all__ = ["SecretText", "check_header_name", "check_header_value"]
 
 #: RFC 9110 ``token``: the characters a field name may have.
 _TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -56,3 +58,19 @@ def check_header_value(name: str, value: object, *, what: str | None = None) -> 
             msg = f"{label} must be valid Unicode text; it has a lone surrogate"
             raise ValueError(msg) from None
     return value
+
+
+class SecretText(str):
+    """A ``str`` whose ``repr`` hides it: for values that hold a credential.
+
+    Crash reporters and ``traceback`` with ``capture_locals=True`` show the ``repr`` of
+    every local of every frame: a headers dict here, aiohttp's own request headers, a
+    password on its way. Wrapped, those show ``'[secure]'``; the value itself is sent,
+    compared, encoded and hashed as the plain string it is, at no cost per request (the
+    token's header is wrapped once, with the client).
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'[secure]'"

@@ -36,6 +36,7 @@ from ._errors import (
     error_from_response,
     shorten,
 )
+from ._headers import SecretText
 from ._models import (
     AuthorizationCreate,
     AuthorizationList,
@@ -310,7 +311,7 @@ def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> 
     check_text("password", password, secret=True)
     pair = f"{username}:{password}".encode()
     sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
-    sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    sent["Authorization"] = SecretText("Basic " + base64.b64encode(pair).decode("ascii"))
     return Call(Request("GET", "/query", (("q", "SHOW DATABASES"),), sent), parse_v1_login)
 
 
@@ -381,7 +382,11 @@ _MAYBE_SURROGATE: Final = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 def _has_lone_surrogate(body: bytes, document: Any) -> bool:
     """Whether a string in ``document`` (decoded from ``body``) is not valid Unicode text."""
-    if _is_utf8_by_guess(body) and not _MAYBE_SURROGATE.search(body):
+    if _is_utf8_by_guess(body) and (
+        # No backslash and no byte past ASCII: nothing to look for. These two scans cost
+        # a tenth of the pattern's (0.1 us on a bulk item's answer), and most bodies end here.
+        (body.find(b"\\") < 0 and body.isascii()) or not _MAYBE_SURROGATE.search(body)
+    ):
         return False
     try:
         json.dumps(document, ensure_ascii=False).encode("utf-8")

@@ -89,21 +89,26 @@ def check_body_limit(value: object) -> int | None:
     return value
 
 
+#: Statuses whose answers have no body (aiohttp reads none).
+_NO_BODY: Final = frozenset({204, 304})
 #: What is kept of a body cut at the limit: its beginning, for an error's excerpt.
 _KEPT_OF_A_CUT_BODY: Final = 64 * 1024
 
 
-async def _read_body(response: aiohttp.ClientResponse, limit: int | None) -> tuple[bytes, bool]:
+def _fits(response: aiohttp.ClientResponse, limit: int) -> bool:
+    """Whether the whole body is known to fit in ``limit`` before reading it."""
+    if response.status in _NO_BODY:
+        return True
+    declared = response.content_length  # of what is on the wire: compressed, it says nothing
+    return declared is not None and declared <= limit and "Content-Encoding" not in response.headers
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """The body (decompressed), or its beginning and True if it is longer than ``limit``.
 
     Read as it arrives, so no more than ``limit`` bytes (and one chunk) are ever held;
     the rest is never read.
     """
-    if limit is None:
-        return await response.read(), False
-    declared = response.content_length
-    if declared is not None and declared <= limit and "Content-Encoding" not in response.headers:
-        return await response.read(), False  # the body is known to fit: read it whole
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_any():
@@ -207,7 +212,11 @@ class AiohttpTransport:
                 timeout=self._aiohttp_timeout_for(timeout),
                 allow_redirects=False,
             ) as response:
-                body, cut = await _read_body(response, self._max_body_size)
+                limit = self._max_body_size
+                if limit is None or _fits(response, limit):  # almost every answer
+                    body, cut = await response.read(), False
+                else:
+                    body, cut = await _read_capped(response, limit)
                 raw = new_raw_response(
                     response.status,
                     response.headers,

@@ -20,6 +20,7 @@ import attrs
 
 from .._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPolicyError
 from .._executor import Executor
+from .._headers import SecretText
 from .._models import LegacyAuthorization
 from .._retry import AttemptLog
 from .._sansio import check_text
@@ -66,7 +67,8 @@ def generate_password() -> str:
             and any(char in string.ascii_lowercase for char in password)
             and any(char in string.digits for char in password)
         ):
-            return password
+            # A str as any other, but frames captured with their locals show '[secure]'.
+            return SecretText(password)
 
 
 def _as_target(item: object) -> Target:

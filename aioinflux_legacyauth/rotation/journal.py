@@ -42,6 +42,7 @@ from typing import Any, Final
 import attrs
 
 from .._errors import LegacyAuthError
+from .._headers import SecretText
 from .durable import fsync_directory, replace_durably, write_all
 from .group_commit import GroupCommit
 from .private_files import UnsafeFileError, names_file, open_private
@@ -191,7 +192,9 @@ def _transition(current: ItemState, record: Mapping[str, Any]) -> ItemState:
         msg = f"a {kind!r} record for {record['id']} after its {current.stage.name.lower()} stage"
         raise _RecordError(msg)
     if kind == "pending":
-        return ItemState(Stage.PENDING, password=_text_field(record, "password", optional=True))
+        password = _text_field(record, "password", optional=True)
+        hidden = None if password is None else SecretText(password)  # from frames' reprs too
+        return ItemState(Stage.PENDING, password=hidden)
     if kind == "set":
         return attrs.evolve(current, stage=Stage.SET)
     if kind == "verified":
