@@ -113,7 +113,7 @@ def _corrupt(where: Path, problem: str) -> JournalError:
 
 
 def _unsafe(where: Path, error: UnsafeFileError) -> JournalError:
-    return JournalError(f"journal {where} {error}")
+    return JournalError(f"journal {where} {error}: refusing to use it")
 
 
 class _RecordError(ValueError):

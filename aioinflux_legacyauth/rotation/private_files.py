@@ -71,7 +71,7 @@ def check_private(status: os.stat_result, *, single_link: bool = True) -> None:
         msg = f"is {_kind(status.st_mode)}, not a regular file"
         raise UnsafeFileError(msg)
     if not is_own(status):
-        msg = f"belongs to another user (uid {status.st_uid}); refusing to use it"
+        msg = f"belongs to another user (uid {status.st_uid})"
         raise UnsafeFileError(msg)
     if single_link and status.st_nlink != 1:
         msg = (
@@ -84,7 +84,7 @@ def check_private(status: os.stat_result, *, single_link: bool = True) -> None:
 def _refusal(path: Path, error: OSError) -> UnsafeFileError | None:
     """The refusal an ``open`` error stands for, if the path is no file of ours at all."""
     if error.errno in _SYMLINK_ERRNOS:
-        return UnsafeFileError("is a symbolic link; refusing to follow it")
+        return UnsafeFileError("is a symbolic link, which is never followed")
     if error.errno == errno.ENXIO:  # O_WRONLY|O_NONBLOCK on a FIFO without a reader
         try:
             mode = os.lstat(path).st_mode

@@ -83,8 +83,9 @@ def _env_prefix(username: str, auth_id: str, taken: set[str]) -> str:
     return name
 
 
-def render_credentials(credentials: Sequence[Credential], output_format: OutputFormat) -> str:
+def render_credentials(credentials: Sequence[Credential], output_format: OutputFormat | str) -> str:
     """The text of an output file holding ``credentials`` in ``output_format``."""
+    output_format = OutputFormat(output_format)  # "csv" must not be written as env
     if output_format is OutputFormat.JSON:
         rows = [{"id": c.id, "username": c.username, "password": c.password} for c in credentials]
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
@@ -177,11 +178,12 @@ def _parse_env(text: str) -> list[Credential]:
     return found
 
 
-def parse_credentials(text: str, output_format: OutputFormat) -> list[Credential]:
+def parse_credentials(text: str, output_format: OutputFormat | str) -> list[Credential]:
     """The credentials in a file :func:`render_credentials` wrote; ValueError if it is not one.
 
     Error messages name a line or a key, never a value.
     """
+    output_format = OutputFormat(output_format)  # "csv" must not be read as env
     if not text.strip():
         return []
     if output_format is OutputFormat.JSON:
@@ -276,7 +278,7 @@ class FileSink:
         try:
             text = _read_private(self.path)
         except (UnsafeFileError, UnicodeDecodeError) as exc:
-            msg = f"{self.path} {_reason(exc)}; refusing to read or replace it"
+            msg = f"{self.path} {_reason(exc)}: refusing to read or replace it"
             raise ValueError(msg) from None
         if text is None:
             return {}
@@ -300,7 +302,7 @@ class FileSink:
                 ordered = [merged[key] for key in sorted(merged)]
                 _write_atomically(self.path, render_credentials(ordered, self.format).encode())
         except UnsafeFileError as exc:  # _load reports the output's own problems
-            msg = f"the lock file {lock.path} {exc}"
+            msg = f"the lock file {lock.path} {exc}: refusing to use it"
             raise ValueError(msg) from None
         return merged
 
