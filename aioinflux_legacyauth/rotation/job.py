@@ -277,6 +277,11 @@ _VERIFIED: Final[dict[bool | None, str]] = {
 }
 
 
+def _target_id(target: object) -> str:
+    """A target's key in the report, also for an item cut off, skipped or failed by a bug."""
+    return target.id if isinstance(target, Target) else f"<{type(target).__name__}>"
+
+
 def _earlier(target: Target, state: ItemState) -> ItemResult:
     if state.stage is Stage.DONE:
         return ItemResult(
@@ -378,6 +383,7 @@ async def rotate(
             # The job's own failures stop it; a bug in one item leaves that item unknown,
             # its journaled password kept for the next run.
             fatal=(JournalError, PublishError),
+            describe=_target_id,
         )
         await publisher.wait()
         if job.finished:
