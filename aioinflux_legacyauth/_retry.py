@@ -463,6 +463,9 @@ def _plan_retry(
         if number > 1:
             error.add_note(f"retry: stopped after {number} attempts")
         return None
+    if left is not None and left <= 0:  # before max_attempts: it is why the call ended
+        error.add_note(f"retry: stopped after {number} attempt(s): the call's deadline passed")
+        return None
     if number >= policy.max_attempts:
         error.add_note(f"retry: gave up after {number} attempt(s) (max_attempts)")
         return None
@@ -479,13 +482,10 @@ def _plan_retry(
             return None
         delay = max(delay, retry_after)
     if left is not None and delay >= left:
-        if left <= 0:
-            error.add_note(f"retry: stopped after {number} attempt(s): the call's deadline passed")
-        else:
-            error.add_note(
-                f"retry: stopped after {number} attempt(s): the call's deadline is {left:.3g} s "
-                f"away, and the next attempt would wait {delay:.3g} s"
-            )
+        error.add_note(
+            f"retry: stopped after {number} attempt(s): the call's deadline is {left:.3g} s "
+            f"away, and the next attempt would wait {delay:.3g} s"
+        )
         return None
 
     # Paid last, so a call that stops for another reason takes nothing from the others.

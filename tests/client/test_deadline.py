@@ -58,6 +58,9 @@ async def test_a_server_that_never_answers_costs_the_deadline() -> None:
     assert caught.value.maybe_sent  # cut off in flight: it may have been applied
     assert caught.value.method == "GET"
     assert len(transport.requests) == 1
+    assert caught.value.__notes__ == [
+        "retry: stopped after 1 attempt(s): the call's deadline passed"
+    ]
 
 
 async def test_retry_after_waits_that_would_pass_the_deadline_are_not_made() -> None:
