@@ -115,9 +115,19 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[by
         size += len(chunk)
         if size > limit:
             response.close()  # the connection is dropped, not reused
-            return b"".join(chunks)[:_KEPT_OF_A_CUT_BODY], True
+            return _beginning(chunks, _KEPT_OF_A_CUT_BODY), True
         chunks.append(chunk)
     return b"".join(chunks), False
+
+
+def _beginning(chunks: list[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``chunks``, without joining them all first."""
+    kept = bytearray()
+    for chunk in chunks:
+        kept += chunk[: size - len(kept)]
+        if len(kept) >= size:
+            break
+    return bytes(kept)
 
 
 def _new_session(verify_ssl: bool) -> aiohttp.ClientSession:
