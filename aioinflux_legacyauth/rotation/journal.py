@@ -43,9 +43,9 @@ import attrs
 
 from .._errors import LegacyAuthError
 from .._headers import SecretText
-from .durable import fsync_directory, replace_durably, write_all
+from .durable import fsync_directory, write_all
 from .group_commit import GroupCommit
-from .private_files import UnsafeFileError, names_file, open_private
+from .private_files import UnsafeFileError, open_private, scrub_file
 
 if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go undetected.
     import fcntl
@@ -538,16 +538,8 @@ class Journal:
         if not self.complete:
             kept.append({"type": "complete"})
         data = b"".join(_encode(record) for record in [header, *kept])
-        fd = self._fd
-        moved = not names_file(self.path, fd)
         try:
-            if moved:
-                _rewrite(fd, data)
-            else:
-                self._replace_path(data)
-                # The old file now has no name here; empty it in case it has one elsewhere.
-                os.ftruncate(fd, 0)
-                os.fsync(fd)
+            moved = not scrub_file(self._fd, self.path, data)
         except OSError as exc:
             msg = (
                 f"cannot scrub journal {self.path} ({exc.strerror}): every credential is "
@@ -567,14 +559,6 @@ class Journal:
             )
             raise JournalError(msg)
 
-    def _replace_path(self, data: bytes) -> None:
-        scratch = self.path.with_name(self.path.name + ".scrub")
-        scratch.unlink(missing_ok=True)  # left by a crash during an earlier scrub
-        # O_EXCL: a symbolic link put there since is "already exists", never followed.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
-        fd = os.open(scratch, flags, _FILE_MODE)
-        replace_durably(fd, scratch, self.path, data)
-
     def release(self) -> None:
         """Close the file at once; only for a journal nothing was appended to."""
         if self._fd is not None:
@@ -587,13 +571,6 @@ class Journal:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-def _rewrite(fd: int, data: bytes) -> None:
-    """Replace the content of the file open as ``fd`` (not atomic: only for a scrub)."""
-    os.ftruncate(fd, 0)
-    write_all(fd, data)  # O_APPEND: from the new end, the start
-    os.fsync(fd)
 
 
 def _new_job(targets: Iterable[Target]) -> tuple[list[Target], dict[str, Any], bytes]:

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from .durable import replace_durably, write_all
+
 if sys.platform != "win32":  # POSIX only: elsewhere writers of one file are not serialized.
     import fcntl
 
@@ -28,6 +30,7 @@ __all__ = [
     "lock_path",
     "names_file",
     "open_private",
+    "scrub_file",
 ]
 
 _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
@@ -174,3 +177,26 @@ def names_file(path: Path, fd: int) -> bool:
         return False
     opened = os.fstat(fd)
     return (current.st_dev, current.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def scrub_file(fd: int, path: Path, data: bytes) -> bool:
+    """Put ``data`` (a journal without its passwords) in place of the file open as ``fd``.
+
+    If ``path`` still names that file, it is replaced atomically (through ``NAME.scrub``)
+    and the old file is emptied as well, in case another name for it appeared since:
+    True. If the path names something else now (the file was moved, a link was put
+    there), the path is left alone and the opened file is rewritten in place: False.
+    """
+    if not names_file(path, fd):
+        os.ftruncate(fd, 0)
+        write_all(fd, data)  # an O_APPEND descriptor writes at the new end: the start
+        os.fsync(fd)
+        return False
+    scratch = path.with_name(path.name + ".scrub")
+    scratch.unlink(missing_ok=True)  # left by a crash during an earlier scrub
+    # O_EXCL: a symbolic link put there since is "already exists", never followed.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+    replace_durably(os.open(scratch, flags, 0o600), scratch, path, data)
+    os.ftruncate(fd, 0)  # the old file has no name here any more
+    os.fsync(fd)
+    return True
