@@ -130,7 +130,7 @@ class LegacyAuthClient:
                 "max_body_size= is the limit of the transport the client makes; "
                 "a transport passed as transport= reads bodies by its own rules"
             )
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         self._session = session
         self._verify_ssl = verify_ssl
         self._custom_transport = transport

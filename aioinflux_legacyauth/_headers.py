@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ._errors import ArgumentError
+
 __all__ = ["SecretText", "check_header_name", "check_header_value"]
 
 #: RFC 9110 ``token``: the characters a field name may have.
@@ -22,19 +24,20 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def check_header_name(name: object) -> str:
-    """``name`` if it is a valid header name; else a ValueError saying why."""
+    """``name`` if it is a valid header name; else an :class:`ArgumentError` saying why."""
     if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         kind = f"a {type(name).__name__}" if not isinstance(name, str) else "that name"
         msg = (
             f"a header name must be letters, digits and !#$%&'*+-.^_`|~ only; {kind} is not "
             f"(it is not shown: a misplaced value may be a token)"
         )
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return name
 
 
 def check_header_value(name: str, value: object, *, what: str | None = None) -> str:
-    """``value`` if it can be sent as the value of header ``name``; else a ValueError.
+    """``value`` if it can be sent as the value of header ``name``; else an
+    :class:`ArgumentError` (a :class:`TypeError` if it is not a string).
 
     ``what`` names the setting in the message (default: the header). The value itself is
     never shown.
@@ -50,13 +53,13 @@ def check_header_value(name: str, value: object, *, what: str | None = None) -> 
             char, f"the control character U+{ord(char):04X}"
         )
         msg = f"{label} must not contain {kind}: it would break the request's headers"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             msg = f"{label} must be valid Unicode text; it has a lone surrogate"
-            raise ValueError(msg) from None
+            raise ArgumentError(msg) from None
     return value
 
 

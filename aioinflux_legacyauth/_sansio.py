@@ -30,6 +30,7 @@ from ._converter import (
     wire_name,
 )
 from ._errors import (
+    ArgumentError,
     LegacyAuthError,
     NotFoundError,
     ResponseDecodeError,
@@ -160,8 +161,8 @@ new_raw_response: Final = trusted_constructor(RawResponse)
 
 
 def check_text(name: str, value: object, *, secret: bool = False) -> str:
-    """``value`` if it is a non-empty string of valid Unicode text; else a ValueError
-    naming ``name``.
+    """``value`` if it is a non-empty string of valid Unicode text; else an
+    :class:`ArgumentError` (a ValueError) naming ``name``.
 
     A lone surrogate (``"\\ud800"``) is not text: it cannot be encoded to send. A
     ``secret`` value is described by its type only, never repeated.
@@ -169,11 +170,11 @@ def check_text(name: str, value: object, *, secret: bool = False) -> str:
     if not isinstance(value, str) or not value:
         shown = f"a {type(value).__name__}" if secret else repr(value)
         msg = f"{name} must be a non-empty string, got {shown}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if not value.isascii() and not _is_text(value):
         shown = "a str" if secret else repr(value)
         msg = f"{name} must be valid Unicode text, got {shown} with a lone surrogate"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return value
 
 
@@ -212,7 +213,7 @@ def _json_body(document: Any) -> bytes:
     except UnicodeEncodeError:
         # Which value it was is not said: it may be a password.
         msg = "a value in the request is not valid Unicode text (it has a lone surrogate)"
-        raise ValueError(msg) from None
+        raise ArgumentError(msg) from None
 
 
 def _with_json(headers: Mapping[str, str]) -> dict[str, str]:

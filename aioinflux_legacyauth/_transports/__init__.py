@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 import attrs
 from yarl import URL
 
+from .._errors import ArgumentError
 from .._sansio import RawResponse, Request
 
 __all__ = ["DEFAULT_DEADLINE", "Timeout", "Transport", "base_url", "check_deadline"]
@@ -68,7 +69,7 @@ def check_deadline(value: object) -> float | None:
         or value <= 0
     ):
         msg = f"deadline must be None or a number of seconds > 0, got {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return None if math.isinf(value) else float(value)
 
 
@@ -85,11 +86,11 @@ class Transport(Protocol):
         ...
 
 
-def _bad_url(problem: str) -> ValueError:
+def _bad_url(problem: str) -> ArgumentError:
     # The value is never repeated: a token passed where the URL goes (swapped flags or
     # arguments) would end up on a terminal, and yarl's own messages quote the netloc,
     # passwords included.
-    return ValueError(
+    return ArgumentError(
         f"url must be an http:// or https:// URL with a host; the value given {problem} "
         f"(it is not shown, in case it is a token given as the URL)"
     )
@@ -120,8 +121,8 @@ def base_url(url: str) -> URL:
         raise _bad_url(problem)
     if parsed.user is not None or parsed.password is not None:
         msg = "url must not contain credentials; pass the API token as token="
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     if parsed.query_string or parsed.fragment:
         msg = "url must not have a query or a fragment"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return parsed

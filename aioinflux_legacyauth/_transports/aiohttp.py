@@ -13,7 +13,13 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
-from .._errors import ClientStateError, RequestTimeoutError, TransportError, shorten
+from .._errors import (
+    ArgumentError,
+    ClientStateError,
+    RequestTimeoutError,
+    TransportError,
+    shorten,
+)
 from .._sansio import RawResponse, Request, new_raw_response
 from . import Timeout, base_url
 
@@ -85,7 +91,7 @@ def check_body_limit(value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         msg = f"max_body_size must be None or a positive number of bytes, got {value!r}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
     return value
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from aioinflux_legacyauth import LegacyAuthClient, RawResponse
+from aioinflux_legacyauth import ArgumentError, LegacyAuthClient, RawResponse
 from aioinflux_legacyauth._config import read_env
 from aioinflux_legacyauth.testing import MockTransport
 
@@ -32,6 +32,7 @@ PASSWORD = "hunter2-Secret"
 def test_a_bad_url_says_what_is_wrong_without_repeating_it(url: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem) as caught:
         LegacyAuthClient(url, token="t0ken")
+    assert isinstance(caught.value, ArgumentError)  # a library error (and a ValueError)
     message = str(caught.value)
     assert message.startswith("url must be an http:// or https:// URL")
     assert TOKEN not in message
@@ -71,6 +72,7 @@ def test_a_secret_in_the_wrong_variable_is_not_repeated(variable: str, problem: 
 def test_a_token_that_cannot_be_a_header_is_refused_up_front(token: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem) as caught:
         LegacyAuthClient("http://localhost:8086", token=token)
+    assert isinstance(caught.value, ArgumentError)
     assert "token" in str(caught.value)
     assert TOKEN not in str(caught.value)
 
