@@ -21,14 +21,13 @@ import resource
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager
 from typing import Final
 
 from aiohttp import web
 
-ROOT: Final = Path(__file__).resolve().parent.parent
+from .server import ROOT, server_process
+
 SCENARIOS: Final = ("delete", "list", "bomb")
 LIMITS: Final = {"none": None, "default": 64 * 1024 * 1024, "1 MiB": 1024 * 1024}
 _MB: Final = 1024 * 1024
@@ -105,24 +104,9 @@ async def _client(url: str, scenario: str, limit: str) -> dict[str, object]:
     return {"grew_kib": after - before, "outcome": outcome}
 
 
-@contextmanager
-def _server(body_mb: int, bomb_mb: int) -> Iterator[str]:
-    command = [sys.executable, "-m", "benchmarks.body_limit", "--serve"]
-    command += ["--body-mb", str(body_mb), "--bomb-mb", str(bomb_mb)]
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None  # noqa: S101 - stdout=PIPE
-        line = server.stdout.readline()
-        if not line.startswith("PORT "):
-            msg = f"the server did not start (it said {line!r})"
-            raise RuntimeError(msg)
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        assert server.stdin is not None  # noqa: S101 - stdin=PIPE
-        server.stdin.close()
-        server.wait(timeout=30)
+def _server(body_mb: int, bomb_mb: int) -> AbstractContextManager[str]:
+    sizes = ["--body-mb", str(body_mb), "--bomb-mb", str(bomb_mb)]
+    return server_process("benchmarks.body_limit", "--serve", *sizes)
 
 
 def _measure(url: str, scenario: str, limit: str) -> dict[str, object]:
