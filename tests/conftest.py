@@ -11,6 +11,8 @@ import aioresponses.core
 import pytest
 from aiohttp import ClientResponse
 
+pytest_plugins = ["_servers"]  # --server: the emulator, a real influxd or a user's InfluxDB
+
 
 class _FinishedUpload:
     """Stands in for the stream writer of a request whose body was already sent."""

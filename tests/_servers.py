@@ -1,0 +1,227 @@
+"""Which server the wire and integration tests talk to, chosen per run.
+
+- ``emulator`` (the default): an in-process :class:`~aioinflux_legacyauth.emulator.Emulator`.
+- ``real``: a fresh real ``influxd`` per test, built once by ``scripts/real-influxd``
+  (``--real-version`` or ``AIOINFLUX_REAL_VERSION`` picks the release).
+- ``URL,TOKEN``: an existing InfluxDB 2.x (a user's container); each test works in its own
+  org with its own user and token, and what it created is deleted afterwards.
+
+Choose with ``--server`` or ``AIOINFLUX_TEST_SERVER`` (the option wins). Tests reach the
+server through the ``start_server`` fixture; markers (declared in pyproject.toml) say
+where a test runs: ``emulator_only(reason)``, ``real_server``, ``fresh_server(reason)`` and
+``setup_names``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Literal
+
+import attrs
+import pytest
+from realserver.api import Api
+from realserver.handle import EmulatorOnly, RealServer
+from realserver.pool import RealServerPool
+from realserver.process import build_real_influxd
+from realserver.tenancy import Tenancy, foreign_legacy_authorizations
+
+from aioinflux_legacyauth.emulator import Emulator, FaultPlan, PasswordRule
+
+__all__ = ["ServerChoice", "StartServer"]
+
+SERVER_ENV = "AIOINFLUX_TEST_SERVER"
+VERSION_ENV = "AIOINFLUX_REAL_VERSION"
+
+StartServer = Callable[..., Awaitable[Any]]
+"""``await start_server(**emulator_options)``: an ``Emulator`` or a ``RealServer``."""
+
+# Emulator options that describe what a real server does anyway, or only how fast.
+_SAME_ON_A_REAL_SERVER = {"hash_cost", "hash_concurrency", "access_log", "host", "port"}
+# Emulator option values that are what a real server does.
+_DEFAULTS_A_REAL_SERVER_HAS = [("password_rule", PasswordRule.CURRENT), ("fault_plan", FaultPlan())]
+
+
+@attrs.frozen
+class ServerChoice:
+    """The server of this run."""
+
+    kind: Literal["emulator", "real", "url"]
+    version: str | None = None
+    url: str | None = None
+    token: str | None = attrs.field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, text: str, version: str | None) -> ServerChoice:
+        """``emulator``, ``real`` or ``URL,TOKEN``."""
+        if text in ("", "emulator"):
+            return cls("emulator")
+        if text == "real":
+            return cls("real", version=version)
+        url, separator, token = text.partition(",")
+        if not separator or not url.startswith(("http://", "https://")) or not token:
+            msg = f"{SERVER_ENV}/--server must be emulator, real or URL,TOKEN (got {url!r}...)"
+            raise pytest.UsageError(msg)
+        return cls("url", url=url.rstrip("/"), token=token)
+
+    @property
+    def label(self) -> str:
+        """What the report header says."""
+        if self.kind == "real":
+            return f"real influxd {self.version or '(default version)'}"
+        return "shared server at " + str(self.url) if self.kind == "url" else "emulator"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("aioinflux-legacyauth", "server under test")
+    group.addoption(
+        "--server",
+        default=None,
+        help=f"emulator (default), real, or URL,TOKEN of an InfluxDB 2.x (env {SERVER_ENV})",
+    )
+    group.addoption(
+        "--real-version", default=None, help=f"influxd release for --server real ({VERSION_ENV})"
+    )
+
+
+def _choice(config: pytest.Config) -> ServerChoice:
+    text = config.getoption("--server") or os.environ.get(SERVER_ENV, "")
+    version = config.getoption("--real-version") or os.environ.get(VERSION_ENV) or None
+    return ServerChoice.parse(text, version)
+
+
+_CHOICE = pytest.StashKey[ServerChoice]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_CHOICE] = _choice(config)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"server under test: {config.stash[_CHOICE].label}"
+
+
+def _reason(item: pytest.Item, name: str, default: str) -> str:
+    marker = item.get_closest_marker(name)
+    if marker is None:
+        return default
+    return str(marker.kwargs.get("reason") or (marker.args[0] if marker.args else default))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    choice = config.stash[_CHOICE]
+    for item in items:
+        if choice.kind != "emulator" and item.get_closest_marker("emulator_only"):
+            reason = _reason(item, "emulator_only", "emulator only")
+            item.add_marker(pytest.mark.skip(reason=f"emulator only: {reason}"))
+        if choice.kind == "emulator" and item.get_closest_marker("real_server"):
+            item.add_marker(pytest.mark.skip(reason="needs a real server: --server real"))
+        if choice.kind == "url" and item.get_closest_marker("fresh_server"):
+            reason = _reason(item, "fresh_server", "needs a server of its own")
+            item.add_marker(pytest.mark.skip(reason=f"shared server: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def server_choice(pytestconfig: pytest.Config) -> ServerChoice:
+    """Which server this run tests."""
+    return pytestconfig.stash[_CHOICE]
+
+
+@pytest.fixture(scope="session")
+def real_server_pool(server_choice: ServerChoice) -> Iterator[RealServerPool | None]:
+    """With ``--server real``: builds influxd once, then hands out fresh servers."""
+    if server_choice.kind != "real":
+        yield None
+        return
+    build_real_influxd(server_choice.version)
+    pool = RealServerPool(server_choice.version)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@pytest.fixture(scope="session")
+def shared_server(server_choice: ServerChoice) -> Api | None:
+    """With ``URL,TOKEN``: the admin connection, after checking the server suits the suite."""
+    if server_choice.kind != "url":
+        return None
+    assert server_choice.url is not None
+    assert server_choice.token is not None
+    api = Api(server_choice.url, server_choice.token)
+    held = foreign_legacy_authorizations(api)
+    if held:
+        msg = (
+            f"{server_choice.url} already holds {held} legacy authorizations; the tests list "
+            "them and expect only their own. Use a server without any (a fresh container)."
+        )
+        raise pytest.UsageError(msg)
+    return api
+
+
+def real_flags(options: dict[str, Any]) -> list[str]:
+    """``scripts/real-influxd`` flags for emulator options; what cannot be is EmulatorOnly."""
+    flags = ["--port", "0"]
+    for key, value in options.items():
+        if key in _SAME_ON_A_REAL_SERVER:
+            continue
+        if key in ("token", "org", "user"):
+            flags += [f"--{key}", str(value)]
+        elif key == "buckets":
+            for name in value:
+                flags += ["--bucket", name]
+        elif key == "strong_passwords":
+            flags += ["--strong-passwords"] if value else []
+        elif key == "ui":
+            flags += [] if value else ["--ui-disabled"]
+        elif (key, value) not in _DEFAULTS_A_REAL_SERVER_HAS:
+            msg = f"the emulator option {key}={value!r} has no real-server equivalent"
+            raise EmulatorOnly(msg)
+    return flags
+
+
+@pytest.fixture
+async def start_server(
+    request: pytest.FixtureRequest,
+    server_choice: ServerChoice,
+    real_server_pool: RealServerPool | None,
+    shared_server: Api | None,
+) -> AsyncIterator[StartServer]:
+    """Start servers with emulator options; all stop (or are cleaned up) after the test."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(**options: Any) -> Emulator | RealServer:
+            if server_choice.kind == "emulator":
+                return await stack.enter_async_context(Emulator(**options))
+            if server_choice.kind == "real":
+                assert real_server_pool is not None
+                process = real_server_pool.acquire(real_flags(options))
+                stack.callback(real_server_pool.release, process)
+                ready = process.ready
+                return RealServer(
+                    url=ready["url"],
+                    token=ready["token"],
+                    org=options.get("org", "my-org"),
+                    org_id=ready["org_id"],
+                    user=options.get("user", "admin"),
+                    user_id=ready["user_id"],
+                    buckets=ready["buckets"],
+                )
+            assert shared_server is not None
+            real_flags({key: value for key, value in options.items() if key != "token"})
+            if options.get("strong_passwords") or options.get("ui", True) is False:
+                pytest.skip("a shared server's influxd flags cannot be chosen per test")
+            tenancy = Tenancy(
+                str(server_choice.url),
+                str(server_choice.token),
+                org=options.get("org", "my-org"),
+                user=options.get("user", "admin"),
+                buckets=options.get("buckets", ("my-bucket",)),
+            )
+            stack.callback(tenancy.close)
+            if not tenancy.names_honoured and request.node.get_closest_marker("setup_names"):
+                pytest.skip("the shared server already has an org or user of the setup names")
+            return tenancy.handle
+
+        yield start
