@@ -36,7 +36,7 @@ from .._errors import LegacyAuthError
 from .._models import AuthStatus, LegacyAuthorization, Permission
 from .._retry import AttemptLog
 from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
-from ..emulator._hashing import MAX_HASH_COST, MIN_HASH_COST
+from ..emulator.domain.hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate
 from ._command import Subparsers, add_command, positive_int
 from ._errors import CliError, UsageError

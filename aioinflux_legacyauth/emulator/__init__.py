@@ -11,16 +11,16 @@ fixture. It shares the package's models and converter and never imports the clie
 
 from __future__ import annotations
 
-from ._errors import PlatformError
-from ._faults import Fault, FaultKind, FaultPlan, FaultRule, InjectedFault
-from ._hashing import BCRYPT_DEFAULT_COST, FAST_HASH_COST, PasswordHasher
-from ._ids import IDGenerator
-from ._passwords import PasswordRule, PasswordRules
-from ._permissions import all_access_permissions, operator_permissions, permission
-from ._requestlog import RequestLog, RequestRecord
-from ._server import Emulator, ThreadedEmulator
-from ._state import DEFAULT_VERSION
-from ._store import Store
+from .chaos.faults import Fault, FaultKind, FaultPlan, FaultRule, InjectedFault
+from .chaos.requestlog import RequestLog, RequestRecord
+from .domain.errors import PlatformError
+from .domain.hashing import BCRYPT_DEFAULT_COST, FAST_HASH_COST, PasswordHasher
+from .domain.ids import IDGenerator
+from .domain.passwords import PasswordRule, PasswordRules
+from .domain.permissions import all_access_permissions, operator_permissions, permission
+from .domain.store import Store
+from .http.state import DEFAULT_VERSION
+from .server import Emulator, ThreadedEmulator
 
 __all__ = [
     "BCRYPT_DEFAULT_COST",

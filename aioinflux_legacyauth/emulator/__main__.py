@@ -17,11 +17,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ._faults import FaultKind, FaultPlan
-from ._hashing import BCRYPT_DEFAULT_COST, MAX_HASH_COST, MIN_HASH_COST
-from ._passwords import PasswordRule
-from ._server import Emulator
-from ._state import DEFAULT_VERSION
+from .chaos.faults import FaultKind, FaultPlan
+from .domain.hashing import BCRYPT_DEFAULT_COST, MAX_HASH_COST, MIN_HASH_COST
+from .domain.passwords import PasswordRule
+from .http.state import DEFAULT_VERSION
+from .server import Emulator
 
 __all__ = ["build_parser", "main"]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from ._hashing import FAST_HASH_COST
-from ._server import ThreadedEmulator
+from .domain.hashing import FAST_HASH_COST
+from .server import ThreadedEmulator
 
 __all__ = ["legacyauth_emulator", "legacyauth_emulator_options"]
 

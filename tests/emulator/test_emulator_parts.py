@@ -14,7 +14,7 @@ from aioinflux_legacyauth.emulator import (
     PlatformError,
     ThreadedEmulator,
 )
-from aioinflux_legacyauth.emulator._ids import SNOWFLAKE_EPOCH_MS, parse_id
+from aioinflux_legacyauth.emulator.domain.ids import SNOWFLAKE_EPOCH_MS, parse_id
 
 
 def test_ids_are_16_lower_hex_strictly_increasing_and_time_based() -> None:

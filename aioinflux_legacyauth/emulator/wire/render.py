@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from .._converter import converter
-from .._models import (
+from ..._converter import converter
+from ..._models import (
     AuthorizationLinks,
     AuthorizationList,
     LegacyAuthorization,
@@ -14,8 +14,8 @@ from .._models import (
     Resource,
     ResourceType,
 )
-from ._errors import NOT_FOUND, PlatformError
-from ._store import LegacyRecord, Store, TokenRecord
+from ..domain.errors import NOT_FOUND, PlatformError
+from ..domain.store import LegacyRecord, Store, TokenRecord
 
 __all__ = [
     "LEGACY_PREFIX",

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
-from .._models import AuthStatus, Permission, ResourceType
-from ._errors import CONFLICT, INVALID, NOT_FOUND, PlatformError
-from ._ids import IDGenerator
+from ..._models import AuthStatus, Permission, ResourceType
+from .errors import CONFLICT, INVALID, NOT_FOUND, PlatformError
+from .ids import IDGenerator
 
 __all__ = [
     "AUTHORIZATION_NOT_FOUND",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._auth import authenticate_v1
-from ._errors import PlatformError
-from ._state import EmulatorState
-from ._wire import empty_response, error_response, go_json, json_response
+from ..domain.errors import PlatformError
+from ..wire.responses import empty_response, error_response, go_json, json_response
+from .auth import authenticate_v1
+from .state import EmulatorState
 
 __all__ = ["serve_health", "serve_ping", "serve_query", "serve_write"]
 

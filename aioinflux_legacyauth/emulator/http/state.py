@@ -7,11 +7,11 @@ from typing import Final
 import attrs
 from aiohttp import web
 
-from ._faults import FaultPlan
-from ._hashing import PasswordHasher
-from ._passwords import PasswordRules
-from ._requestlog import RequestLog
-from ._store import Store
+from ..chaos.faults import FaultPlan
+from ..chaos.requestlog import RequestLog
+from ..domain.hashing import PasswordHasher
+from ..domain.passwords import PasswordRules
+from ..domain.store import Store
 
 __all__ = ["DEFAULT_VERSION", "STATE", "EmulatorState"]
 

@@ -11,27 +11,27 @@ from typing import Final, TypeAlias
 
 from aiohttp import web
 
-from .._models import Action, LegacyAuthorization, ResourceType
-from ._errors import INTERNAL, INVALID, NOT_FOUND, PlatformError
-from ._gojson import GoJSONError, go_decode
-from ._ids import parse_id
-from ._permissions import check, permission, verify_grantable
-from ._render import (
+from ..._models import Action, LegacyAuthorization, ResourceType
+from ..domain.errors import INTERNAL, INVALID, NOT_FOUND, PlatformError
+from ..domain.ids import parse_id
+from ..domain.permissions import check, permission, verify_grantable
+from ..domain.store import AUTHORIZATION_NOT_FOUND, LegacyRecord, TokenRecord
+from ..wire.gojson import GoJSONError, go_decode
+from ..wire.render import (
     LEGACY_PREFIX,
     authorization_body,
     authorization_list_body,
     render_authorization,
 )
-from ._schemas import (
+from ..wire.responses import empty_response, json_response, text_not_found
+from ..wire.schemas import (
     AUTHORIZATION_UPDATE,
     LEGACY_AUTHORIZATION_POST,
     PASSWORD_SET,
     CreateRequest,
     decode_create,
 )
-from ._state import EmulatorState
-from ._store import AUTHORIZATION_NOT_FOUND, LegacyRecord, TokenRecord
-from ._wire import empty_response, json_response, text_not_found
+from .state import EmulatorState
 
 __all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_legacy"]
 

@@ -15,8 +15,8 @@ import attrs
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from ._faults import FaultKind
-from ._matching import request_matches
+from .faults import FaultKind
+from .matching import request_matches
 
 __all__ = ["REDACTED", "RedactingAccessLogger", "RequestLog", "RequestRecord", "redact_query"]
 

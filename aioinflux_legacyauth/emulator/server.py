@@ -14,15 +14,15 @@ from typing import Any, Self, TypeVar
 from aiohttp import web
 
 from .._models import Action, AuthStatus, LegacyAuthorization, Permission, ResourceType
-from ._app import build_app
-from ._faults import FaultPlan
-from ._hashing import BCRYPT_DEFAULT_COST, PasswordHasher
-from ._passwords import PasswordRule, PasswordRules
-from ._permissions import operator_permissions, permission
-from ._render import render_authorization
-from ._requestlog import RedactingAccessLogger, RequestLog
-from ._state import DEFAULT_VERSION, EmulatorState
-from ._store import Store
+from .chaos.faults import FaultPlan
+from .chaos.requestlog import RedactingAccessLogger, RequestLog
+from .domain.hashing import BCRYPT_DEFAULT_COST, PasswordHasher
+from .domain.passwords import PasswordRule, PasswordRules
+from .domain.permissions import operator_permissions, permission
+from .domain.store import Store
+from .http.app import build_app
+from .http.state import DEFAULT_VERSION, EmulatorState
+from .wire.render import render_authorization
 
 __all__ = ["Emulator", "ThreadedEmulator"]
 

@@ -9,7 +9,7 @@ from typing import Final
 
 from aiohttp import web
 
-from ._errors import PlatformError
+from ..domain.errors import PlatformError
 
 __all__ = [
     "JSON_CONTENT_TYPE",

@@ -16,16 +16,16 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ._api_v2 import serve_api_v2
-from ._auth import authenticate_api
-from ._errors import PlatformError
-from ._faults import Fault, FaultKind, fault_response
-from ._legacy import is_legacy_path, serve_legacy
-from ._passwords import ServerPanic
-from ._requestlog import RequestRecord, redact_headers, redact_query
-from ._state import STATE, EmulatorState
-from ._v1 import serve_health, serve_ping, serve_query, serve_write
-from ._wire import empty_response, error_response, text_not_found
+from ..chaos.faults import Fault, FaultKind, fault_response
+from ..chaos.requestlog import RequestRecord, redact_headers, redact_query
+from ..domain.errors import PlatformError
+from ..domain.passwords import ServerPanic
+from ..wire.responses import empty_response, error_response, text_not_found
+from .api_v2 import serve_api_v2
+from .auth import authenticate_api
+from .legacy import is_legacy_path, serve_legacy
+from .state import STATE, EmulatorState
+from .v1 import serve_health, serve_ping, serve_query, serve_write
 
 __all__ = ["build_app", "strip_trailing_slash"]
 

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Final
 
-from ._errors import INVALID, PlatformError
+from .errors import INVALID, PlatformError
 
 __all__ = [
     "INVALID_ID",

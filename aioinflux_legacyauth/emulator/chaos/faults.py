@@ -18,9 +18,9 @@ from typing import Final
 import attrs
 from aiohttp import web
 
-from ._errors import TOO_MANY_REQUESTS, UNAVAILABLE
-from ._matching import request_matches
-from ._wire import JSON_CONTENT_TYPE, PLATFORM_ERROR_HEADER, go_json
+from ..domain.errors import TOO_MANY_REQUESTS, UNAVAILABLE
+from ..wire.responses import JSON_CONTENT_TYPE, PLATFORM_ERROR_HEADER, go_json
+from .matching import request_matches
 
 __all__ = [
     "Fault",

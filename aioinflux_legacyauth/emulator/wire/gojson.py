@@ -20,7 +20,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
-from ._ids import check_id
+from ..domain.ids import check_id
 
 __all__ = [
     "GoID",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from .._models import Action, AuthStatus, Permission, Resource, ResourceType
-from ._errors import FORBIDDEN, UNAUTHORIZED, PlatformError
+from ..._models import Action, AuthStatus, Permission, Resource, ResourceType
+from .errors import FORBIDDEN, UNAUTHORIZED, PlatformError
 
 __all__ = [
     "Authorizer",

@@ -7,9 +7,9 @@ from typing import Final
 
 import attrs
 
-from .._models import Action, AuthStatus, Permission, Resource, ResourceType
-from ._errors import INVALID, PlatformError
-from ._gojson import GoID, GoInt, GoJSONError, GoSlice, GoString, GoStruct, go_decode
+from ..._models import Action, AuthStatus, Permission, Resource, ResourceType
+from ..domain.errors import INVALID, PlatformError
+from .gojson import GoID, GoInt, GoJSONError, GoSlice, GoString, GoStruct, go_decode
 
 __all__ = [
     "AUTHORIZATION_UPDATE",

@@ -7,7 +7,7 @@ from typing import Final
 
 import attrs
 
-from ._errors import INVALID, PlatformError
+from .errors import INVALID, PlatformError
 
 __all__ = [
     "LEGACY_LENGTH_MESSAGE",

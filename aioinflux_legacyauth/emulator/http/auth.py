@@ -9,10 +9,10 @@ import enum
 import attrs
 from aiohttp import web
 
-from .._models import AuthStatus
-from ._errors import FORBIDDEN, UNAUTHORIZED, PlatformError
-from ._state import EmulatorState
-from ._store import TokenRecord
+from ..._models import AuthStatus
+from ..domain.errors import FORBIDDEN, UNAUTHORIZED, PlatformError
+from ..domain.store import TokenRecord
+from .state import EmulatorState
 
 __all__ = [
     "V1Credentials",

@@ -12,19 +12,26 @@ from typing import Final, Protocol, TypeAlias, TypeVar
 
 from aiohttp import web
 
-from .._converter import format_timestamp
-from .._models import Action, AuthStatus, ResourceType
-from ._errors import INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
-from ._ids import parse_id
-from ._legacy import authorize_create
-from ._permissions import check, permission
-from ._render import (
+from ..._converter import format_timestamp
+from ..._models import Action, AuthStatus, ResourceType
+from ..domain.errors import INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
+from ..domain.ids import parse_id
+from ..domain.permissions import check, permission
+from ..domain.store import (
+    AUTHORIZATION_NOT_FOUND,
+    BucketRecord,
+    OrgRecord,
+    TokenRecord,
+    UserRecord,
+)
+from ..wire.render import (
     V2_AUTHORIZATIONS_PREFIX,
     authorization_body,
     authorization_list_body,
     render_authorization,
 )
-from ._schemas import (
+from ..wire.responses import empty_response, error_response, json_response
+from ..wire.schemas import (
     AUTHORIZATION_UPDATE,
     BUCKET_POST,
     ORG_POST,
@@ -33,15 +40,8 @@ from ._schemas import (
     decode_create,
     decode_or_invalid,
 )
-from ._state import EmulatorState
-from ._store import (
-    AUTHORIZATION_NOT_FOUND,
-    BucketRecord,
-    OrgRecord,
-    TokenRecord,
-    UserRecord,
-)
-from ._wire import empty_response, error_response, json_response
+from .legacy import authorize_create
+from .state import EmulatorState
 
 __all__ = ["serve_api_v2"]
 
