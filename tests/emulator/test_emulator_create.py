@@ -292,6 +292,7 @@ async def test_instance_permission_without_holding_it_is_403(wire: Wire) -> None
     )
 
 
+@pytest.mark.emulator_only(reason="no API can mint a token holding instance")
 async def test_instance_permission_when_held_is_500(wire: Wire) -> None:
     """Checklist 8 step 11: a caller holding instance gets the 500 setup-only message."""
     emu = wire.emu

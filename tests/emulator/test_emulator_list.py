@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from aioinflux_legacyauth.emulator import permission
+
 if TYPE_CHECKING:
     from conftest import Reply, Wire
 
@@ -33,7 +35,8 @@ async def _seed(wire: Wire) -> dict[str, LegacyAuthorization]:
     other_org = emu.create_org("other-org")
     grafana = await emu.create_legacy_authorization("grafana")
     telegraf = await emu.create_legacy_authorization("telegraf", user_id=bob)
-    kapacitor = await emu.create_legacy_authorization("kapacitor", [], org_id=other_org)
+    elsewhere = [permission("read", "buckets", org_id=other_org)]  # a real server wants one
+    kapacitor = await emu.create_legacy_authorization("kapacitor", elsewhere, org_id=other_org)
     return {"grafana": grafana, "telegraf": telegraf, "kapacitor": kapacitor}
 
 

@@ -16,6 +16,8 @@ from aioinflux_legacyauth.emulator import (
 )
 from aioinflux_legacyauth.emulator.domain.ids import SNOWFLAKE_EPOCH_MS, parse_id
 
+pytestmark = pytest.mark.emulator_only(reason="unit tests of the emulator's own building blocks")
+
 
 def test_ids_are_16_lower_hex_strictly_increasing_and_time_based() -> None:
     """Section 5: snowflake IDs sort in creation order and carry the time."""

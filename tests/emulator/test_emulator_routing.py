@@ -180,6 +180,7 @@ async def test_trailing_slash_is_stripped(wire: Wire) -> None:
     assert item.json()["id"] == created["id"]
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_zap_trace_span_is_accepted_and_ignored(wire: Wire) -> None:
     """Checklist 21: any Zap-Trace-Span (valid or junk) is accepted; nothing echoed back."""
     spans = [
