@@ -458,8 +458,9 @@ async def serve_api_v2(
 ) -> web.StreamResponse:
     """Route an authenticated ``/api/v2`` or other ``/private`` request.
 
-    Unknown paths get the API router's compact ``path not found``; a known path with
-    another method gets its compact 405.
+    Unknown paths get the API router's ``path not found`` (``NewBaseChiRouter``'s NotFound
+    goes through ``api.Err``, so it is tab-indented like a handler error); a known path
+    with another method gets its compact 405.
     """
     segments = path.split("/")[3:] if path.startswith("/api/v2/") else []
     routes: Mapping[str, _Handler] | None = None
@@ -471,7 +472,7 @@ async def serve_api_v2(
         routes = collection if len(segments) == 1 else item
         raw_id = segments[1] if len(segments) == 2 else ""
     if routes is None:
-        return error_response(PlatformError(NOT_FOUND, "path not found"), compact=True)
+        return error_response(PlatformError(NOT_FOUND, "path not found"))
     handler = routes.get(request.method)
     if handler is None:
         allow = ", ".join(routes)
