@@ -30,7 +30,13 @@ from ..wire.render import (
     authorization_list_body,
     render_authorization,
 )
-from ..wire.responses import empty_response, error_response, json_response
+from ..wire.responses import (
+    JSON_CONTENT_TYPE,
+    empty_response,
+    error_response,
+    go_json,
+    json_response,
+)
 from ..wire.schemas import (
     AUTHORIZATION_UPDATE,
     BUCKET_POST,
@@ -43,7 +49,7 @@ from ..wire.schemas import (
 from .legacy import authorize_create
 from .state import EmulatorState
 
-__all__ = ["serve_api_v2"]
+__all__ = ["api_links", "serve_api_v2"]
 
 _Handler: TypeAlias = Callable[
     [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
@@ -451,6 +457,51 @@ _COLLECTIONS: Final[Mapping[str, tuple[Mapping[str, _Handler], Mapping[str, _Han
     ),
 }
 _ME: Final[Mapping[str, _Handler]] = {"GET": get_me}
+# http/api_handler.go apiLinks (v2.7.12 and v2.9.1), written by json.Encoder: sorted keys.
+_API_LINKS: Final = {
+    "authorizations": "/api/v2/authorizations",
+    "backup": "/api/v2/backup",
+    "buckets": "/api/v2/buckets",
+    "checks": "/api/v2/checks",
+    "dashboards": "/api/v2/dashboards",
+    "delete": "/api/v2/delete",
+    "external": {"statusFeed": "https://www.influxdata.com/feed/json"},
+    "flags": "/api/v2/flags",
+    "labels": "/api/v2/labels",
+    "me": "/api/v2/me",
+    "notificationEndpoints": "/api/v2/notificationEndpoints",
+    "notificationRules": "/api/v2/notificationRules",
+    "orgs": "/api/v2/orgs",
+    "plugins": "/api/v2/telegraf/plugins",
+    "query": {
+        "analyze": "/api/v2/query/analyze",
+        "ast": "/api/v2/query/ast",
+        "self": "/api/v2/query",
+        "suggestions": "/api/v2/query/suggestions",
+    },
+    "restore": "/api/v2/restore",
+    "scrapers": "/api/v2/scrapers",
+    "setup": "/api/v2/setup",
+    "signin": "/api/v2/signin",
+    "signout": "/api/v2/signout",
+    "sources": "/api/v2/sources",
+    "swagger": "/api/v2/swagger.json",
+    "system": {"debug": "/debug/pprof", "health": "/health", "metrics": "/metrics"},
+    "tasks": "/api/v2/tasks",
+    "telegrafs": "/api/v2/telegrafs",
+    "users": "/api/v2/users",
+    "variables": "/api/v2/variables",
+    "write": "/api/v2/write",
+}
+
+
+def api_links() -> web.Response:
+    """``GET /api/v2``: the links document, compact with a trailing newline (json.Encoder)."""
+    return web.Response(
+        status=200,
+        body=go_json(_API_LINKS, indent=False) + b"\n",
+        headers={"Content-Type": JSON_CONTENT_TYPE},
+    )
 
 
 async def serve_api_v2(
@@ -462,6 +513,8 @@ async def serve_api_v2(
     goes through ``api.Err``, so it is tab-indented like a handler error); a known path
     with another method gets its compact 405.
     """
+    if path == "/api/v2":
+        return api_links()  # any method, once authenticated
     segments = path.split("/")[3:] if path.startswith("/api/v2/") else []
     routes: Mapping[str, _Handler] | None = None
     raw_id = ""

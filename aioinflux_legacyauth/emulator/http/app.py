@@ -2,9 +2,10 @@
 
 Every request is recorded, then (on the legacy routes) may meet a fault, then is routed
 the way ``PlatformHandler`` does: ``/ping``, ``/health``, ``/query`` and ``/write`` to the
-1.x handlers; ``/api/v2...`` and ``/private/...`` through authentication first and only
-then to a route (so an unknown path without a token is 401, not 404); anything else to
-the UI, which answers its HTML page. One catch-all aiohttp route hands every request to
+1.x handlers; ``/api/v2...`` and ``/private/...`` (but a GET of ``/api/v2`` itself, the
+links document) through authentication first and only then to a route (so an unknown
+path without a token is 401, not 404); anything else to the UI, which answers its HTML
+page. One catch-all aiohttp route hands every request to
 this dispatcher, because aiohttp's own router would answer 404/405 before authentication.
 """
 
@@ -21,7 +22,7 @@ from ..chaos.requestlog import RequestRecord, redact_headers, redact_query
 from ..domain.errors import PlatformError
 from ..domain.passwords import ServerPanic
 from ..wire.responses import empty_response, error_response, text_not_found
-from .api_v2 import serve_api_v2
+from .api_v2 import api_links, serve_api_v2
 from .auth import authenticate_api
 from .legacy import is_legacy_path, serve_legacy
 from .state import STATE, EmulatorState
@@ -147,6 +148,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return await serve_query(request, state)
     if path == "/write":
         return await serve_write(request, state)
+    if path == "/api/v2" and request.method == "GET":
+        return api_links()  # the one API route without authentication
     if path.startswith(("/api/v2", "/private/")):
         return await _serve_api(request, state, strip_trailing_slash(path))
     if not state.ui:
