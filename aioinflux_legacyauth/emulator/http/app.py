@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler
 
 from ..chaos.faults import Fault, FaultKind, fault_response
 from ..chaos.requestlog import RequestRecord, redact_headers, redact_query
-from ..domain.errors import PlatformError
+from ..domain.errors import INTERNAL, PlatformError
 from ..domain.passwords import ServerPanic
 from ..wire.responses import empty_response, error_response, text_not_found
 from .api_v2 import api_links, serve_api_v2
@@ -133,8 +133,10 @@ async def _serve_api(request: web.Request, state: EmulatorState, path: str) -> w
         return await serve_api_v2(request, state, caller, path)
     except PlatformError as exc:
         return error_response(exc)
-    except ServerPanic:
-        return empty_response(500)
+    except ServerPanic as exc:
+        # panicMW: "a panic has occurred" wrapping "<r.URL.String()>: <recovered value>".
+        message = f"a panic has occurred: {request.raw_path}: {exc}"
+        return error_response(PlatformError(INTERNAL, message))
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
