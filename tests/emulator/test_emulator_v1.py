@@ -35,13 +35,29 @@ def _basic(user: str, password: str) -> str:
 
 
 async def test_ping_needs_no_credentials(wire: Wire) -> None:
-    """Section 7: /ping answers 204 with the version headers, GET or HEAD."""
+    """Section 7, spec 14.1: /ping answers 204 with the version headers, GET or HEAD,
+    whatever the parameters (``verbose`` too: 2.x never answers 1.x's JSON)."""
     for method in ("GET", "HEAD"):
         reply = await wire.call(method, "/ping", token=None)
         assert (reply.status, reply.body) == (204, b"")
         assert reply.headers["X-Influxdb-Version"] == "v2.7.12"
-    verbose = await wire.call("GET", "/ping", params={"verbose": "true"}, token=None)
-    assert verbose.json() == {"version": "v2.7.12"}
+        assert reply.headers["Vary"] == "Accept-Encoding"
+    verbose = await wire.call("GET", "/ping", params={"verbose": "true"}, token="nope")
+    assert (verbose.status, verbose.body) == (204, b"")
+
+
+async def test_ping_other_methods_are_httprouter_defaults(wire: Wire) -> None:
+    """Spec 14.1: OPTIONS is 200 with Allow; other methods a text 405 with Allow."""
+    options = await wire.call("OPTIONS", "/ping", token=None)
+    assert (options.status, options.body, options.headers["Allow"]) == (
+        200,
+        b"",
+        "GET, HEAD, OPTIONS",
+    )
+    refused = await wire.call("POST", "/ping", token=None)
+    assert (refused.status, refused.text) == (405, "Method Not Allowed\n")
+    assert refused.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert refused.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
 async def test_query_with_the_right_password_returns_an_empty_result(wire: Wire) -> None:

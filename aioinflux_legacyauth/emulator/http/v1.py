@@ -7,6 +7,8 @@ write is accepted and discarded.
 
 from __future__ import annotations
 
+from typing import Final
+
 from aiohttp import web
 
 from ..domain.errors import PlatformError
@@ -17,13 +19,28 @@ from .state import EmulatorState
 __all__ = ["serve_health", "serve_ping", "serve_query", "serve_write"]
 
 
+_PING_METHODS: Final = "GET, HEAD, OPTIONS"
+# The 1.x endpoints sit behind a gzip wrapper, which adds this to every response it passes.
+_VARY: Final = {"Vary": "Accept-Encoding"}
+
+
 async def serve_ping(request: web.Request, state: EmulatorState) -> web.StreamResponse:
-    """``/ping``: 204 and the version headers, no credentials needed."""
-    if request.method not in ("GET", "HEAD"):
-        return empty_response(405)
-    if request.query.get("verbose") in ("true", "1"):
-        return json_response(200, {"version": state.version})
-    return empty_response(204)
+    """``/ping``: 204 and the version headers for GET and HEAD, whatever the parameters and
+    credentials; other methods get httprouter's defaults."""
+    if request.method in ("GET", "HEAD"):
+        return web.Response(status=204, headers=_VARY)
+    allow = {**_VARY, "Allow": _PING_METHODS}
+    if request.method == "OPTIONS":
+        return web.Response(status=200, headers=allow)
+    return web.Response(
+        status=405,
+        body=b"Method Not Allowed\n",
+        headers={
+            **allow,
+            "Content-Type": "text/plain; charset=utf-8",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 async def serve_health(request: web.Request, state: EmulatorState) -> web.StreamResponse:
