@@ -168,8 +168,50 @@ async def test_write_accepts_points_with_good_credentials(wire: Wire) -> None:
 
 
 async def test_query_without_q_is_400(wire: Wire) -> None:
-    """A successful login still needs a query, as InfluxQL's handler says."""
+    """Spec 12.1: without ``q`` the body is read as a query, and without a Content-Type
+    Go's mime parser refuses it: 400 ``mime: no media type``, compact."""
     await _seeded(wire)
     params = {"u": "grafana", "p": PASSWORD}
     reply = await wire.call("GET", "/query", params=params, token=None)
-    assert (reply.status, reply.json()) == (400, {"error": 'missing required parameter "q"'})
+    reply.expect_error(400, "invalid", "mime: no media type", compact=True)
+    assert reply.headers["Vary"] == "Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        ("text/plain", "SHOW DATABASES", {}),
+        ("application/json", '{"q": "SHOW DATABASES"}', {}),
+        ("application/vnd.influxql", "SHOW DATABASES", "results"),
+        ("application/x-www-form-urlencoded", "q=SHOW+DATABASES", "results"),
+    ],
+)
+async def test_query_text_comes_from_q_or_an_influxql_body(
+    wire: Wire, content_type: str, body: str, expected: object
+) -> None:
+    """Spec 12.1: q from the URL or a form body; else an application/vnd.influxql body is
+    the query, and any other body is no query at all: 200 ``{}``."""
+    await _seeded(wire)
+    reply = await wire.call(
+        "POST",
+        "/query",
+        data=body,
+        headers={"Content-Type": content_type},
+        authorization=_basic("grafana", PASSWORD),
+    )
+    assert reply.status == 200
+    assert reply.headers["Content-Type"] == "application/json"
+    if expected == {}:
+        assert reply.text == "{}\n"
+    else:
+        assert reply.json()["results"][0]["statement_id"] == 0
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_query_ignores_the_method(wire: Wire, method: str) -> None:
+    """Spec 12.1: /query never checks the method."""
+    await _seeded(wire)
+    reply = await wire.call(
+        method, "/query", params={**Q}, authorization=_basic("grafana", PASSWORD)
+    )
+    assert reply.status == 200

@@ -11,7 +11,7 @@ from typing import Final
 
 from aiohttp import web
 
-from ..domain.errors import PlatformError
+from ..domain.errors import INVALID, PlatformError
 from ..wire.responses import empty_response, error_response, go_json, json_response
 from .auth import authenticate_v1
 from .state import EmulatorState
@@ -20,6 +20,7 @@ __all__ = ["serve_health", "serve_ping", "serve_query", "serve_write"]
 
 
 _PING_METHODS: Final = "GET, HEAD, OPTIONS"
+_FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
 # The 1.x endpoints sit behind a gzip wrapper, which adds this to every response it passes.
 _VARY: Final = {"Vary": "Accept-Encoding"}
 
@@ -62,27 +63,50 @@ async def _credentials_error(state: EmulatorState, request: web.Request) -> web.
     try:
         await authenticate_v1(state, request)
     except PlatformError as exc:
-        return error_response(exc, compact=True)
+        return error_response(exc, compact=True)  # the auth layer: before the gzip wrapper
     return None
 
 
+def _past_authentication(response: web.Response) -> web.Response:
+    response.headers.update(_VARY)
+    return response
+
+
+async def _query_text(request: web.Request) -> str | web.Response:
+    """``influxqld_handler.go``: ``q`` from ``FormValue`` (a form body wins over the URL),
+    trimmed; without it the Content-Type decides what the body is."""
+    form = await request.post() if request.content_type in _FORM_TYPES else {}
+    text = form.get("q", request.query.get("q", ""))
+    query = text.strip() if isinstance(text, str) else ""
+    if query:
+        return query
+    content_type = request.headers.get("Content-Type", "")
+    if not content_type.strip():
+        return error_response(PlatformError(INVALID, "mime: no media type"), compact=True)
+    if request.content_type == "application/vnd.influxql":
+        return (await request.text()).strip()
+    return ""  # any other body carries no query
+
+
 async def serve_query(request: web.Request, state: EmulatorState) -> web.StreamResponse:
-    """``/query``: check the credentials, then answer each statement with an empty result."""
-    if request.method not in ("GET", "POST"):
-        return empty_response(405)
+    """``/query``, whatever the method: check the credentials, find the query text, then
+    answer each statement with an empty result (there is no data)."""
     denied = await _credentials_error(state, request)
     if denied is not None:
         return denied
-    query: object = request.query.get("q")
-    if query is None and request.method == "POST":
-        query = (await request.post()).get("q")
-    if not query or not isinstance(query, str):
-        body = go_json({"error": 'missing required parameter "q"'}, indent=False) + b"\n"
-        return web.Response(status=400, body=body, headers={"Content-Type": "application/json"})
+    query = await _query_text(request)
+    if isinstance(query, web.Response):
+        return _past_authentication(query)
+    if not query:
+        return _past_authentication(_json_line(b"{}"))
     statements = [text for text in query.split(";") if text.strip()]
     results = [{"statement_id": index} for index in range(len(statements))]
-    body = go_json({"results": results}, indent=False) + b"\n"
-    return web.Response(status=200, body=body, headers={"Content-Type": "application/json"})
+    return _past_authentication(_json_line(go_json({"results": results}, indent=False)))
+
+
+def _json_line(body: bytes) -> web.Response:
+    # The InfluxQL response writer: compact JSON, a newline, no charset in the type.
+    return web.Response(status=200, body=body + b"\n", headers={"Content-Type": "application/json"})
 
 
 async def serve_write(request: web.Request, state: EmulatorState) -> web.StreamResponse:
