@@ -16,6 +16,8 @@ from aioinflux_legacyauth.emulator import permission
 if TYPE_CHECKING:
     from conftest import Reply, Wire
 
+    from aioinflux_legacyauth import Permission
+
 PREFIX = "/private/legacy/authorizations"
 PASSWORD = "grafana-password"
 Q = {"q": "SHOW DATABASES"}
@@ -28,6 +30,11 @@ async def _seeded(wire: Wire) -> str:
 
 async def _query(wire: Wire, user: str, password: str) -> Reply:
     return await wire.call("GET", "/query", params={"u": user, "p": password, **Q}, token=None)
+
+
+def wire_permission(action: str, bucket_id: str, org_id: str) -> Permission:
+    """A permission on one bucket."""
+    return permission(action, "buckets", id=bucket_id, org_id=org_id)
 
 
 def _basic(user: str, password: str) -> str:
@@ -158,13 +165,59 @@ async def test_token_scheme_only_checks_v2_tokens(wire: Wire) -> None:
 async def test_write_accepts_points_with_good_credentials(wire: Wire) -> None:
     """Section 7: /write is 204 with the right password and 401 otherwise."""
     await _seeded(wire)
-    params = {"db": "telegraf", "u": "grafana", "p": PASSWORD}
+    params = {"db": "my-bucket", "u": "grafana", "p": PASSWORD}
     ok = await wire.call("POST", "/write", params=params, data="cpu value=1", token=None)
     assert (ok.status, ok.body) == (204, b"")
     params["p"] = "wrong-password"
     bad = await wire.call("POST", "/write", params=params, data="cpu value=1", token=None)
     bad.expect_error(401, "unauthorized", "Unauthorized", compact=True)
-    assert (await wire.call("GET", "/write", token=None)).status == 405
+
+
+async def test_write_authenticates_before_checking_the_method(wire: Wire) -> None:
+    """Spec 13.1: authentication first (401), then only POST: a compact 405 with Allow."""
+    await _seeded(wire)
+    anonymous = await wire.call("GET", "/write", token=None)
+    anonymous.expect_error(401, "unauthorized", "unauthorized access", compact=True)
+    refused = await wire.call("GET", "/write", authorization=_basic("grafana", PASSWORD))
+    refused.expect_error(405, "method not allowed", "allow: OPTIONS, POST", compact=True)
+    assert refused.headers["Allow"] == "OPTIONS, POST"
+    options = await wire.call("OPTIONS", "/write", authorization=_basic("grafana", PASSWORD))
+    assert (options.status, options.body, options.headers["Allow"]) == (200, b"", "OPTIONS, POST")
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code", "message"),
+    [
+        ({}, 400, "invalid", "missing db"),
+        ({"db": "nope"}, 404, "not found", "no dbrp mapping found"),
+        ({"db": "my-bucket", "rp": "weekly"}, 404, "not found", "no dbrp mapping found"),
+        ({"db": "elsewhere"}, 404, "not found", "no dbrp mapping found"),
+        ({"db": "other-bucket"}, 403, "forbidden", "insufficient permissions for write"),
+        ({"db": "my-bucket", "rp": "autogen"}, 204, None, None),
+        ({"db": "my-bucket", "org": "other-org"}, 204, None, None),
+    ],
+)
+async def test_write_finds_the_bucket_then_checks_write(
+    wire: Wire, params: dict[str, str], status: int, code: str | None, message: str | None
+) -> None:
+    """Spec 13.1, 11.2: the db (and rp) name a bucket of the credential's org through its
+    virtual DBRP mapping; unknown or invisible is 404, read-only 403; ``org`` is ignored."""
+    emu = wire.emu
+    emu.create_bucket("elsewhere", org_id=emu.create_org("other-org"))
+    granted = [
+        wire_permission("write", emu.buckets["my-bucket"], emu.org_id),
+        wire_permission("read", emu.buckets["other-bucket"], emu.org_id),
+    ]
+    await emu.create_legacy_authorization("grafana", granted, password=PASSWORD)
+    reply = await wire.call(
+        "POST", "/write", params=params, authorization=_basic("grafana", PASSWORD)
+    )
+    assert reply.headers["Vary"] == "Accept-Encoding"
+    if code is None:
+        assert (reply.status, reply.body) == (status, b"")
+    else:
+        assert message is not None
+        reply.expect_error(status, code, message, compact=True)
 
 
 async def test_query_without_q_is_400(wire: Wire) -> None:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ..._models import AuthStatus
 from ..domain.errors import FORBIDDEN, UNAUTHORIZED, PlatformError
-from ..domain.store import TokenRecord
+from ..domain.store import LegacyRecord, TokenRecord
 from .state import EmulatorState
 
 __all__ = [
@@ -98,8 +98,9 @@ def parse_v1_credentials(request: web.Request) -> V1Credentials | None:
     return None
 
 
-async def authenticate_v1(state: EmulatorState, request: web.Request) -> None:
-    """``v1/authorization.Authorizer.Authorize`` for ``/query`` and ``/write``.
+async def authenticate_v1(state: EmulatorState, request: web.Request) -> LegacyRecord | TokenRecord:
+    """``v1/authorization.Authorizer.Authorize`` for ``/query`` and ``/write``: the
+    credential that logged in (its org and permissions decide what it may reach).
 
     No usable credentials: 401 ``unauthorized access``. Anything else that fails (wrong or
     unset password, inactive authorization or user, unknown token) is 401 ``Unauthorized``;
@@ -110,23 +111,20 @@ async def authenticate_v1(state: EmulatorState, request: web.Request) -> None:
         raise PlatformError(UNAUTHORIZED, _UNAUTHORIZED_ACCESS)
     denied = PlatformError(UNAUTHORIZED, "Unauthorized")
     store = state.store
-    status: AuthStatus
-    user_id: str
-    legacy = None
+    found: LegacyRecord | TokenRecord | None = None
     if credentials.scheme is not V1Scheme.TOKEN:
-        legacy = store.legacy_by_username(credentials.username)
-    if legacy is not None:
-        stored_hash = store.password_hash(legacy.id)
+        found = store.legacy_by_username(credentials.username)
+    if found is not None:
+        stored_hash = store.password_hash(found.id)
         if stored_hash is None or not await state.hasher.verify(credentials.secret, stored_hash):
             raise denied
         if not state.passwords.allows_login(credentials.secret):
             raise denied
-        status, user_id = legacy.status, legacy.user_id
     else:
-        token = store.token_by_value(credentials.secret)
-        if token is None:
+        found = store.token_by_value(credentials.secret)
+        if found is None:
             raise denied
-        status, user_id = token.status, token.user_id
-    user = store.user(user_id)
-    if status != AuthStatus.ACTIVE or user is None or user.status != AuthStatus.ACTIVE:
+    user = store.user(found.user_id)
+    if found.status != AuthStatus.ACTIVE or user is None or user.status != AuthStatus.ACTIVE:
         raise denied
+    return found

@@ -1,8 +1,9 @@
 """The 1.x-compatible endpoints that legacy credentials are for: ``/query``, ``/write``, ``/ping``.
 
 They exist so a client (or a rotation job) can prove a username and password work. There
-is no data: a successful query returns one empty result per statement and a successful
-write is accepted and discarded.
+is no data: a successful query returns one empty result per statement, and a write that
+reaches a bucket the credential may write (through its virtual DBRP mapping) is accepted
+and discarded.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from typing import Final
 
 from aiohttp import web
 
-from ..domain.errors import INVALID, PlatformError
+from ..._models import Action, ResourceType
+from ..domain.dbrp import find_mapping, with_read_on_writable
+from ..domain.errors import FORBIDDEN, INVALID, METHOD_NOT_ALLOWED, NOT_FOUND, PlatformError
+from ..domain.permissions import allowed, permission
+from ..domain.store import LegacyRecord, TokenRecord
 from ..wire.responses import empty_response, error_response, go_json, json_response
 from .auth import authenticate_v1
 from .state import EmulatorState
@@ -20,6 +25,7 @@ __all__ = ["serve_health", "serve_ping", "serve_query", "serve_write"]
 
 
 _PING_METHODS: Final = "GET, HEAD, OPTIONS"
+_WRITE_METHODS: Final = "OPTIONS, POST"
 _FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
 # The 1.x endpoints sit behind a gzip wrapper, which adds this to every response it passes.
 _VARY: Final = {"Vary": "Accept-Encoding"}
@@ -59,12 +65,13 @@ async def serve_health(request: web.Request, state: EmulatorState) -> web.Stream
     )
 
 
-async def _credentials_error(state: EmulatorState, request: web.Request) -> web.Response | None:
+async def _log_in(
+    state: EmulatorState, request: web.Request
+) -> LegacyRecord | TokenRecord | web.Response:
     try:
-        await authenticate_v1(state, request)
+        return await authenticate_v1(state, request)
     except PlatformError as exc:
         return error_response(exc, compact=True)  # the auth layer: before the gzip wrapper
-    return None
 
 
 def _past_authentication(response: web.Response) -> web.Response:
@@ -91,9 +98,9 @@ async def _query_text(request: web.Request) -> str | web.Response:
 async def serve_query(request: web.Request, state: EmulatorState) -> web.StreamResponse:
     """``/query``, whatever the method: check the credentials, find the query text, then
     answer each statement with an empty result (there is no data)."""
-    denied = await _credentials_error(state, request)
-    if denied is not None:
-        return denied
+    credential = await _log_in(state, request)
+    if isinstance(credential, web.Response):
+        return credential
     query = await _query_text(request)
     if isinstance(query, web.Response):
         return _past_authentication(query)
@@ -109,12 +116,45 @@ def _json_line(body: bytes) -> web.Response:
     return web.Response(status=200, body=body + b"\n", headers={"Content-Type": "application/json"})
 
 
-async def serve_write(request: web.Request, state: EmulatorState) -> web.StreamResponse:
-    """``/write``: check the credentials, accept and discard the points."""
+def _write_refusal(
+    request: web.Request, state: EmulatorState, credential: LegacyRecord | TokenRecord
+) -> PlatformError | None:
+    """``write_handler.go``, in its order: method, db, the mapping, write permission."""
     if request.method != "POST":
-        return empty_response(405)
-    denied = await _credentials_error(state, request)
-    if denied is not None:
-        return denied
+        return PlatformError(METHOD_NOT_ALLOWED, f"allow: {_WRITE_METHODS}")
+    database = request.query.get("db", "")
+    if not database:
+        return PlatformError(INVALID, "missing db")
+    held = credential.permissions
+    found = find_mapping(
+        state.store,
+        credential.org_id,
+        with_read_on_writable(held),
+        database,
+        request.query.get("rp", ""),
+    )
+    if found is None:
+        return PlatformError(NOT_FOUND, "no dbrp mapping found")
+    bucket = found.bucket
+    wanted = permission(Action.WRITE, ResourceType.BUCKETS, id=bucket.id, org_id=bucket.org_id)
+    if not allowed(held, wanted):
+        return PlatformError(FORBIDDEN, "insufficient permissions for write")
+    return None
+
+
+async def serve_write(request: web.Request, state: EmulatorState) -> web.StreamResponse:
+    """``/write``: log in, find the bucket the ``db`` names, check write, then accept and
+    discard the points (line protocol is not parsed: there is no data)."""
+    credential = await _log_in(state, request)
+    if isinstance(credential, web.Response):
+        return credential
+    if request.method == "OPTIONS":
+        return _past_authentication(web.Response(status=200, headers={"Allow": _WRITE_METHODS}))
+    refusal = _write_refusal(request, state, credential)
+    if refusal is not None:
+        response = error_response(refusal, compact=True)
+        if refusal.code == METHOD_NOT_ALLOWED:
+            response.headers["Allow"] = _WRITE_METHODS
+        return _past_authentication(response)
     await request.read()
-    return empty_response(204)
+    return _past_authentication(empty_response(204))
