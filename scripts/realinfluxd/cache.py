@@ -57,6 +57,8 @@ def _build(version: str, key: str, root: Path, builder: Builder, report: IO[str]
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
     log_path = logs / f"{key}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    for stale in root.glob(f".{key}.*"):  # we hold the lock: these are from killed builds
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
     # Sources and cargo's target directory are big and thrown away: keep them out of the cache.
     work = Path(tempfile.mkdtemp(prefix="influxd-build-"))

@@ -80,12 +80,19 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _free_port(host: str) -> int:
+def _free_port(host: str, port: int = 0) -> int:
+    """``port`` if nothing listens on it (any free port for 0)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            # Else /health would be answered by whatever holds the port, and we would
+            # onboard a stranger.
+            msg = f"port {port} is already in use ({exc.strerror})"
+            raise StartupError(msg) from None
+        chosen: int = probe.getsockname()[1]
+        return chosen
 
 
 def _request(
@@ -114,7 +121,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path | None) 
             msg = f"influxd exited with status {process.returncode} while starting\n{tail}"
             raise StartupError(msg)
         with contextlib.suppress(OSError, http.client.HTTPException):
-            if _request(url, "GET", "/health")[0] == 200:
+            if _request(url, "GET", "/health")[0] == 200 and process.poll() is None:
                 return
         time.sleep(0.05)
     msg = f"influxd did not answer /health within {_READY_TIMEOUT:.0f} s"
@@ -200,7 +207,7 @@ def _start(
     attempt = 0
     while True:
         attempt += 1
-        port = options.port or _free_port(options.host)
+        port = _free_port(options.host, options.port)
         url = f"http://{host}:{port}"
         process = _spawn(_argv(binary, options, data, port), log)
         try:
