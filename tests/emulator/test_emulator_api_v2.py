@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 PREFIX = "/private/legacy/authorizations"
 
 
+@pytest.mark.setup_names
 async def test_me_is_the_tokens_user(wire: Wire) -> None:
     """GET /api/v2/me names the operator token's user."""
     reply = await wire.call("GET", "/api/v2/me")
@@ -25,6 +26,7 @@ async def test_me_is_the_tokens_user(wire: Wire) -> None:
     }
 
 
+@pytest.mark.fresh_server(reason="asserts the whole server's list of orgs")
 async def test_orgs_list_filter_and_create(wire: Wire) -> None:
     """Orgs: list, filter by name (404 when unknown), create, conflict on a taken name."""
     emu = wire.emu
@@ -52,6 +54,7 @@ async def test_users_list_and_create(wire: Wire) -> None:
     assert one.json()["name"] == "bob"
 
 
+@pytest.mark.setup_names
 async def test_buckets_by_org_include_system_buckets(wire: Wire) -> None:
     """Buckets: ?org= lists the user buckets and the org's system buckets."""
     reply = await wire.call("GET", "/api/v2/buckets", params={"org": "my-org"})

@@ -110,6 +110,7 @@ async def test_org_id_and_user_id_must_both_match(wire: Wire) -> None:
     assert _ids(await wire.call("GET", PREFIX, params={"orgID": MISSING})) == []
 
 
+@pytest.mark.setup_names
 async def test_user_and_org_names_are_checked_but_never_filter(wire: Wire) -> None:
     """Checklist 15: known names return everything; unknown names are 404."""
     await _seed(wire)
@@ -149,6 +150,7 @@ async def test_empty_values_are_absent_and_the_first_value_counts(wire: Wire) ->
     assert _ids(await wire.call("GET", PREFIX, params=repeated)) == [seeded["grafana"].id]
 
 
+@pytest.mark.setup_names
 async def test_links_self_never_has_the_query_string(wire: Wire) -> None:
     """Checklist 16: links.self is always the bare prefix."""
     await _seed(wire)

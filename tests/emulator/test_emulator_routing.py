@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import aiohttp
 import pytest
 
-from aioinflux_legacyauth.emulator import Emulator, operator_permissions
+from aioinflux_legacyauth.emulator import operator_permissions
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from conftest import Wire
+
+    StartEmulator = Callable[..., Awaitable[Wire]]
 
 PREFIX = "/private/legacy/authorizations"
 
@@ -37,16 +40,13 @@ async def test_post_to_public_docs_path_is_html_too(wire: Wire) -> None:
     assert wire.emu.legacy_authorizations() == []
 
 
-async def test_ui_disabled_answers_plain_text_404() -> None:
+async def test_ui_disabled_answers_plain_text_404(start_emulator: StartEmulator) -> None:
     """Checklist 1: with the UI disabled, unknown top-level paths are Go's text 404."""
-    async with (
-        Emulator(ui=False, hash_cost=4) as emu,
-        aiohttp.ClientSession() as session,
-        session.get(emu.url + "/legacy/authorizations") as response,
-    ):
-        assert response.status == 404
-        assert await response.read() == b"404 page not found\n"
-        assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    wire = await start_emulator(ui=False, hash_cost=4)
+    response = await wire.call("GET", "/legacy/authorizations", token=None)
+    assert response.status == 404
+    assert response.body == b"404 page not found\n"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,9 @@ async def test_ping_other_methods_are_httprouter_defaults(wire: Wire) -> None:
     assert refused.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
+@pytest.mark.real_differs(
+    reason="InfluxQL results are the data plane (issue 10): a real server lists databases"
+)
 async def test_query_with_the_right_password_returns_an_empty_result(wire: Wire) -> None:
     """Section 7: u/p that match give 200 and one empty result per statement."""
     await _seeded(wire)

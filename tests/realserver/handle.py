@@ -44,16 +44,25 @@ class RealStore:
 
     def __init__(self, api: Api) -> None:
         self._api = api
+        self.orphaned: list[str] = []
+        """Legacy authorizations whose user or org was deleted: lists no longer show them,
+        but DELETE by ID still works, so a shared server's cleanup needs their IDs."""
 
     def __repr__(self) -> str:
         return f"RealStore({self._api!r})"
 
+    def _remember(self, key: str, value: str) -> None:
+        listing = self._api.call("GET", LEGACY_PREFIX, params={key: value})["authorizations"]
+        self.orphaned += [str(item["id"]) for item in listing]
+
     def delete_user(self, user_id: str) -> None:
         """Delete a user (its legacy authorizations stay, as on the emulator)."""
+        self._remember("userID", user_id)
         self._api.call("DELETE", f"/api/v2/users/{user_id}", expect=204)
 
     def delete_org(self, org_id: str) -> None:
-        """Delete an org and its buckets."""
+        """Delete an org and its buckets (its legacy authorizations stay)."""
+        self._remember("orgID", org_id)
         self._api.call("DELETE", f"/api/v2/orgs/{org_id}", expect=204)
 
     def delete_bucket(self, bucket_id: str) -> None:

@@ -14,13 +14,18 @@ from collections.abc import Iterator, Sequence
 from aioinflux_legacyauth.emulator import operator_permissions
 
 from .api import Api, ApiError
-from .handle import LEGACY_PREFIX, RealServer, permission_bodies
+from .handle import LEGACY_PREFIX, RealServer, RealStore, permission_bodies
 
-__all__ = ["Tenancy", "foreign_legacy_authorizations"]
+__all__ = ["CleanupError", "Tenancy", "foreign_legacy_authorizations"]
 
 _PAGE = 100
-# Deleted in this order: credentials first, then what they belong to.
-_KINDS = ("legacy", "authorizations", "buckets", "orgs", "users")
+# Deleted in this order: credentials first, then what they belong to (an org takes its
+# buckets, system buckets included, with it).
+_KINDS = ("legacy", "authorizations", "orgs", "buckets", "users")
+
+
+class CleanupError(Exception):
+    """Something a test created could not be deleted from the shared server."""
 
 
 def _pages(api: Api, path: str, key: str) -> Iterator[dict[str, object]]:
@@ -75,6 +80,7 @@ class Tenancy:
     ) -> None:
         self._admin = Api(url, admin_token)
         self._before = _snapshot(self._admin)
+        self._store: RealStore | None = None
         suffix = secrets.token_hex(4)
         org_free = _name_is_free(self._admin, "/api/v2/orgs", {"org": org})
         user_free = _name_is_free(self._admin, "/api/v2/users", {"name": user})
@@ -113,6 +119,7 @@ class Tenancy:
             buckets=ids,
             label="shared server",
         )
+        self._store = self.handle.store
 
     def _create(self, path: str, body: dict[str, object]) -> str:
         return str(self._admin.call("POST", path, body, expect=201)["id"])
@@ -127,8 +134,14 @@ class Tenancy:
             "orgs": "/api/v2/orgs",
             "users": "/api/v2/users",
         }
+        if self._store is not None:
+            after["legacy"] |= set(self._store.orphaned)
+        failures = []
         for kind in _KINDS:
             for item_id in sorted(after[kind] - self._before[kind]):
                 status, body = self._admin.raw("DELETE", f"{paths[kind]}/{item_id}")
                 if status not in (204, 404):  # 404: gone with its org already
-                    raise ApiError("DELETE", f"{paths[kind]}/{item_id}", status, body)
+                    failures.append(f"DELETE {paths[kind]}/{item_id}: {status} {body[:200]!r}")
+        if failures:  # after trying everything, so one failure leaves no other leftovers
+            msg = "cleaning up the shared server failed:\n" + "\n".join(failures)
+            raise CleanupError(msg)

@@ -200,6 +200,8 @@ class Differential(RuleBasedStateMachine):
         self.auths: list[str] = []
         self.usernames: list[str] = []
         self.passwords: list[str] = []
+        self.owners: dict[str, str] = {}  # auth symbol -> username
+        self.logins: list[tuple[str, str]] = []  # pairs a password was set for
 
     @initialize()
     def start_both(self) -> None:
@@ -248,9 +250,13 @@ class Differential(RuleBasedStateMachine):
             name = f"auth{len(self.auths) + 1}"
             for seeded, (_, _, raw) in sent:
                 seeded.values[name] = json.loads(raw)["id"]
+                self.owners[name] = json.loads(raw)["token"]
             self.auths.append(name)
         replies = [seeded.side.normalise(*response) for seeded, response in sent]
-        route = "".join(part if isinstance(part, str) else "{id}" for part in request.path)
+        route = "".join(
+            "{id}" if isinstance(part, Sym) or part in (UNKNOWN, *BAD_IDS) else part
+            for part in request.path
+        )
         self.statuses[f"{request.method} {route} {replies[1].status}"] += 1
         emulator, real = replies
         if emulator.status == real.status == 200 and not compare_body(real):
@@ -386,8 +392,10 @@ class Differential(RuleBasedStateMachine):
         """POST a new password."""
         path = (*self._target(data), "/password")
         status = self.exchange(Req("POST", path, auth=_auth(caller), body=body))
-        if status == 204 and isinstance(body, dict):
+        target = path[2]
+        if status == 204 and isinstance(body, dict) and isinstance(target, Sym):
             self.passwords.append(str(body["password"]))
+            self.logins.append((self.owners[target.name], str(body["password"])))
 
     @rule(password=st.sampled_from(PASSWORDS[:3]), data=st.data())
     def set_good_password(self, password: str, data: st.DataObject) -> None:
@@ -410,8 +418,11 @@ class Differential(RuleBasedStateMachine):
         usernames = [*self.usernames[-4:], "nobody", ""]
         secrets: list[str | Sym] = [*self.passwords[-4:], "wrong-password", Sym("token:operator")]
         secrets += [Sym("token:inactive"), Sym("token:buckets-reader")]
-        username = data.draw(st.sampled_from(usernames), label="username")
-        secret = data.draw(st.sampled_from(secrets), label="password")
+        username: str = data.draw(st.sampled_from(usernames), label="username")
+        secret: str | Sym = data.draw(st.sampled_from(secrets), label="password")
+        use_a_set_pair: bool = bool(self.logins) and data.draw(st.booleans(), label="set pair")
+        if use_a_set_pair:
+            username, secret = data.draw(st.sampled_from(self.logins[-4:]), label="login")
         scheme = data.draw(
             st.sampled_from(["u/p", "u/p", "basic", "basic", "Token", "Token user:", "Bearer"]),
             label="scheme",
