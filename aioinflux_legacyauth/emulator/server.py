@@ -184,6 +184,11 @@ class Emulator:
         return MappingProxyType(self._buckets)
 
     @property
+    def version(self) -> str:
+        """The release it claims to be (``X-Influxdb-Version``, ``/health``)."""
+        return self._state.version
+
+    @property
     def faults(self) -> FaultPlan:
         """The fault plan: program faults with :meth:`FaultPlan.add`."""
         return self._state.faults
@@ -437,6 +442,11 @@ class ThreadedEmulator:
     def buckets(self) -> Mapping[str, str]:
         """The initial buckets: name to ID."""
         return self.emulator.buckets
+
+    @property
+    def version(self) -> str:
+        """The release it claims to be."""
+        return self.emulator.version
 
     @property
     def faults(self) -> FaultPlan:

@@ -86,6 +86,12 @@ async def test_nothing_secret_in_reprs() -> None:
     assert "127.0.0.1" in texts[0]
 
 
+def test_emulator_claims_to_be_v2_7_12_unless_told() -> None:
+    """The version headers say v2.7.12, the release the emulator is checked against."""
+    assert Emulator().version == "v2.7.12"
+    assert Emulator(version="v2.9.1").version == "v2.9.1"
+
+
 async def test_emulator_cannot_start_twice_and_reports_when_stopped() -> None:
     """Lifecycle: a second start is refused; url needs a running server; close is idempotent."""
     emu = Emulator(hash_cost=4)

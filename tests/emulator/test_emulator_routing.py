@@ -123,7 +123,7 @@ async def test_every_response_carries_the_server_headers(wire: Wire) -> None:
     ]
     for reply in replies:
         assert reply.headers["X-Influxdb-Build"] == "OSS"
-        assert reply.headers["X-Influxdb-Version"] == "v2.7.12"
+        assert reply.headers["X-Influxdb-Version"] == wire.emu.version
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,11 @@ class RealServer:
         return MappingProxyType(self._buckets)
 
     @property
+    def version(self) -> str:
+        """The release it runs, as ``/health`` reports it."""
+        return str(self.api.call("GET", "/health")["version"])
+
+    @property
     def faults(self) -> NoReturn:
         """A real server has no fault plan."""
         msg = "faults: a real server has no fault injection"
