@@ -69,7 +69,8 @@ class ServerChoice:
             return cls("real", version=version)
         url, separator, token = text.partition(",")
         if not separator or not url.startswith(("http://", "https://")) or not token:
-            msg = f"{SERVER_ENV}/--server must be emulator, real or URL,TOKEN (got {url!r}...)"
+            # Never repeat the value: it may be a token typed without its URL.
+            msg = f"{SERVER_ENV}/--server must be emulator, real or URL,TOKEN (an http(s) URL)"
             raise pytest.UsageError(msg)
         return cls("url", url=url.rstrip("/"), token=token)
 

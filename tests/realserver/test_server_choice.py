@@ -1,0 +1,62 @@
+"""Choosing the server under test: the option's forms, and how emulator options map to
+``scripts/real-influxd`` flags (what has no real equivalent is refused, not ignored)."""
+
+from __future__ import annotations
+
+import pytest
+from _servers import ServerChoice, real_flags
+
+from aioinflux_legacyauth.emulator import FAST_HASH_COST, FaultPlan
+from realserver.handle import EmulatorOnly
+
+
+def test_the_three_forms() -> None:
+    """emulator (also empty), real with a version, or URL,TOKEN."""
+    assert ServerChoice.parse("", None).kind == "emulator"
+    assert ServerChoice.parse("emulator", "v2.9.1") == ServerChoice("emulator")
+    assert ServerChoice.parse("real", "v2.9.1") == ServerChoice("real", version="v2.9.1")
+    shared = ServerChoice.parse("http://localhost:8086/,my-admin-token", None)
+    assert (shared.kind, shared.url, shared.token) == (
+        "url",
+        "http://localhost:8086",
+        "my-admin-token",
+    )
+    assert "my-admin-token" not in repr(shared)
+
+
+@pytest.mark.parametrize("text", ["my-admin-token", "localhost:8086,t", "http://x,"])
+def test_a_malformed_choice_is_a_usage_error_that_repeats_nothing(text: str) -> None:
+    """A token given without its URL must not be echoed."""
+    with pytest.raises(pytest.UsageError) as caught:
+        ServerChoice.parse(text, None)
+    assert text not in str(caught.value)
+
+
+def test_emulator_options_become_script_flags() -> None:
+    """Names, buckets and server flags map; speed knobs and an empty fault plan drop."""
+    flags = real_flags(
+        {
+            "token": "t",
+            "org": "acme",
+            "buckets": ["a", "b"],
+            "strong_passwords": True,
+            "ui": False,
+            "hash_cost": FAST_HASH_COST,
+            "fault_plan": FaultPlan(),
+            "password_rule": "current",
+        }
+    )
+    assert flags == [
+        "--port", "0", "--token", "t", "--org", "acme", "--bucket", "a", "--bucket", "b",
+        "--strong-passwords", "--ui-disabled",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"password_rule": "legacy"}, {"fault_plan": FaultPlan(rate=0.5)}, {"version": "v2.0.0"}],
+)
+def test_options_a_real_server_cannot_have_are_refused(options: dict[str, object]) -> None:
+    """A test that needs them must be marked emulator_only; it fails loudly otherwise."""
+    with pytest.raises(EmulatorOnly, match="no real-server equivalent"):
+        real_flags(options)
