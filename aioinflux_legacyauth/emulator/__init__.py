@@ -17,7 +17,12 @@ from .domain.errors import PlatformError
 from .domain.hashing import BCRYPT_DEFAULT_COST, FAST_HASH_COST, PasswordHasher
 from .domain.ids import IDGenerator
 from .domain.passwords import PasswordRule, PasswordRules
-from .domain.permissions import all_access_permissions, operator_permissions, permission
+from .domain.permissions import (
+    all_access_permissions,
+    bucket_permissions,
+    operator_permissions,
+    permission,
+)
 from .domain.store import Store
 from .http.state import DEFAULT_VERSION
 from .server import Emulator, ThreadedEmulator
@@ -42,6 +47,7 @@ __all__ = [
     "Store",
     "ThreadedEmulator",
     "all_access_permissions",
+    "bucket_permissions",
     "operator_permissions",
     "permission",
 ]

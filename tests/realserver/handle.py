@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn
 
-from aioinflux_legacyauth import Action, AuthStatus, LegacyAuthorization, Permission, ResourceType
+from aioinflux_legacyauth import AuthStatus, LegacyAuthorization, Permission
 from aioinflux_legacyauth._converter import converter
-from aioinflux_legacyauth.emulator import permission
+from aioinflux_legacyauth.emulator import bucket_permissions
 
 from .api import Api, ApiError
 
@@ -207,12 +207,7 @@ class RealServer:
 
     def bucket_permissions(self, *, read: bool = True, write: bool = True) -> list[Permission]:
         """Read and/or write on every initial bucket, as ``influx v1 auth create`` grants."""
-        actions = [action for action, on in ((Action.READ, read), (Action.WRITE, write)) if on]
-        return [
-            permission(action, ResourceType.BUCKETS, id=bucket_id, org_id=self._org_id)
-            for bucket_id in self._buckets.values()
-            for action in actions
-        ]
+        return bucket_permissions(self._org_id, self._buckets.values(), read=read, write=write)
 
     async def create_legacy_authorization(
         self,

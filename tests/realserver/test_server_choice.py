@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 from _servers import ServerChoice, real_flags
+from realinfluxd import cli as real_influxd_cli
 
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, FaultPlan
+from aioinflux_legacyauth.emulator import __main__ as emulator_cli
 from realserver.handle import EmulatorOnly
 
 
@@ -60,3 +64,24 @@ def test_options_a_real_server_cannot_have_are_refused(options: dict[str, object
     """A test that needs them must be marked emulator_only; it fails loudly otherwise."""
     with pytest.raises(EmulatorOnly, match="no real-server equivalent"):
         real_flags(options)
+
+
+def test_the_script_takes_the_emulators_flags() -> None:
+    """scripts/real-influxd stays standard-library only (it runs before the project is
+    installed), so it repeats the emulator's flags; they must keep the same defaults."""
+
+    def options(parser: argparse.ArgumentParser) -> dict[str, object]:
+        return {
+            action.option_strings[-1]: (action.dest, action.default)
+            for action in parser._actions
+            if action.option_strings and action.dest != "help"
+        }
+
+    real = options(real_influxd_cli.build_parser())
+    emulator = options(emulator_cli.build_parser())
+    own = {"--build-only": ("build_only", False)}
+    shared = {flag: value for flag, value in real.items() if flag not in own}
+    # The same defaults, --influxdb-version included: the script builds the release the
+    # emulator claims to be.
+    assert {flag: emulator[flag] for flag in shared} == shared
+    assert {"--host", "--port", "--token", "--org", "--user", "--bucket"} <= shared.keys()
