@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -27,9 +28,10 @@ FLUX_MODULE = "github.com/influxdata/flux"
 TOOLS = ("go", "cargo", "pkg-config", "cc")
 
 # libflux's rust-toolchain.toml pins an old Rust that rustup cannot download here: use the
-# installed stable toolchain. Capping lints keeps warnings new compilers find in old code
-# (flux-core has some with rustc 1.95) from ever becoming errors, without editing sources;
-# with rustc 1.95 no source patch is needed (the packagers' lifetime fixes are warnings now).
+# installed stable toolchain. flux and flux-core build with their `strict` feature, which
+# is `deny(warnings)`; rustc 1.95 warns about dead code and elided lifetimes there (the two
+# things packagers patch in the source), so capping lints at "warn" is required, and it
+# replaces both source fixes: with it, no source change is needed (checked with 1.95).
 CARGO_ENV = {"RUSTUP_TOOLCHAIN": "stable", "RUSTFLAGS": "--cap-lints warn"}
 
 
@@ -59,6 +61,7 @@ class _Steps:
         """Run ``argv``; its stdout is returned, both streams go to the log."""
         self.note(f"$ {' '.join(argv)}" + (f"   (in {cwd})" if cwd else ""))
         merged = {**os.environ, **(env or {})}
+        started = time.monotonic()
         try:
             completed = subprocess.run(  # noqa: S603 - fixed tool names, arguments we built
                 list(argv),
@@ -72,7 +75,7 @@ class _Steps:
         except OSError as exc:
             raise BuildError(step, f"cannot run {argv[0]}: {exc}") from exc
         self._log.write(completed.stdout)
-        self._log.flush()
+        self.note(f"# {step}: {time.monotonic() - started:.1f} s")
         if completed.returncode != 0:
             detail = f"`{' '.join(argv[:3])} ...` exited with status {completed.returncode}"
             raise BuildError(step, detail)
