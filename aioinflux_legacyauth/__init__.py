@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._bulk import BulkError, BulkReport, ItemResult, Outcome
 from ._client import DEFAULT_TIMEOUT, LegacyAuthClient
 from ._errors import (
     APIError,
@@ -42,7 +41,9 @@ from ._password import DEFAULT_PASSWORD_POLICY, LEGACY_PASSWORD_POLICY, Password
 from ._retry import RetryPolicy
 from ._sansio import RawResponse, Request
 from ._tracing import TraceSpan, current_trace_span, use_trace_span
-from ._transport import Transport
+from ._transports import Timeout, Transport
+from ._transports.aiohttp import AiohttpTransport
+from .bulk import BulkError, BulkReport, ItemResult, Outcome
 
 try:
     __version__ = version("aioinflux-legacyauth")
@@ -55,6 +56,7 @@ __all__ = [
     "LEGACY_PASSWORD_POLICY",
     "APIError",
     "Action",
+    "AiohttpTransport",
     "AuthStatus",
     "AuthorizationLinks",
     "AuthorizationList",
@@ -85,6 +87,7 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "ServerNotImplementedError",
+    "Timeout",
     "TooManyRequestsError",
     "TraceSpan",
     "Transport",

@@ -1,4 +1,9 @@
-"""LegacyAuthClient: the lifecycle, and the six operations as parse(await send(build(...)))."""
+"""LegacyAuthClient: the lifecycle, the one funnel (``_execute``), and the operations over it.
+
+Every public method builds a :class:`~aioinflux_legacyauth._sansio.Call` with the client's
+:class:`Calls` and awaits ``_execute(call)``; bulk jobs and rotation reach the same funnel
+through :attr:`LegacyAuthClient.executor`.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +11,39 @@ import asyncio
 import enum
 import functools
 import logging
-import re
-from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 
-from . import _bulk
 from . import _sansio as sansio
 from ._config import read_env
 from ._errors import ClientStateError, LegacyAuthError, NotFoundError
-from ._models import (
-    AuthorizationCreate,
-    AuthorizationUpdate,
-    AuthStatus,
-    LegacyAuthorization,
-    Permission,
-)
+from ._executor import Calls, Executor
+from ._ids import is_hex_id
+from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
-from ._retry import AttemptLog, RetryBudget, RetryPolicy, RetrySafety, call_with_retries
-from ._tracing import TraceSpanLike, fan_out_parent, trace_header_value
-from ._transport import AiohttpTransport, Transport, base_url
+from ._retry import AttemptLog, RetryBudget, RetryPolicy, call_policy, call_with_retries
+from ._sansio import Call, check_text, update_body
+from ._tracing import TraceSpanLike
+from ._transports import Timeout, Transport, base_url
+from ._transports.aiohttp import AiohttpTransport, TimeoutLike, as_timeout
+from .bulk import operations
+from .bulk.engine import ProgressCallback, ResultCallback
+from .bulk.operations import BulkOptions
+from .bulk.report import BulkReport
 
 __all__ = ["DEFAULT_TIMEOUT", "LegacyAuthClient"]
 
 logger: Final = logging.getLogger("aioinflux_legacyauth")
 
 #: Per attempt: the whole request, the connect and each socket read.
-DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, sock_connect=5, sock_read=20)
+DEFAULT_TIMEOUT: Final = Timeout(total=30, connect=5, read=20)
 
 _T = TypeVar("_T")
-_NOT_FOUND_MESSAGE: Final = "authorization not found"
-#: What InfluxDB IDs look like when it writes them.
-_ID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{16}")
-_RESERVED_HEADERS: Final = frozenset({"authorization", "zap-trace-span"})
+_Ids = Iterable[str | LegacyAuthorization] | AsyncIterable[str | LegacyAuthorization]
+_Pairs = Mapping[str, str] | Iterable[tuple[str, str]] | AsyncIterable[tuple[str, str]]
 
 
 class _State(enum.Enum):
@@ -49,29 +52,20 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-def _check_timeout(timeout: object, name: str = "timeout") -> aiohttp.ClientTimeout:
-    if not isinstance(timeout, aiohttp.ClientTimeout):
-        msg = f"{name} must be an aiohttp.ClientTimeout, got {type(timeout).__name__}"
-        raise TypeError(msg)
-    return timeout
-
-
-def _check_text(name: str, value: object, *, secret: bool = False) -> str:
-    if not isinstance(value, str) or not value:
-        shown = f"a {type(value).__name__}" if secret else repr(value)
-        msg = f"{name} must be a non-empty string, got {shown}"
-        raise ValueError(msg)
-    return value
-
-
 class LegacyAuthClient:
     """Async client for ``/private/legacy/authorizations`` on InfluxDB OSS 2.x.
 
     Use it as ``async with LegacyAuthClient(url, token=...) as client:`` (or ``await
-    client.open()`` and ``await client.close()``). The constructor does no I/O. A session
-    passed as ``session=`` is borrowed: the client never closes it. ``transport=`` replaces
-    the HTTP layer entirely (any object with the :class:`Transport` ``send`` method), for
-    tests that should not open sockets.
+    client.open()`` and ``await client.close()``). The constructor does no I/O. Without
+    ``session=`` or ``transport=``, the client opens an :class:`AiohttpTransport` of its
+    own and closes it with itself. A session passed as ``session=`` is borrowed: the
+    client never closes it. ``transport=`` replaces the HTTP layer entirely (any object
+    with the :class:`Transport` ``send`` method, such as
+    :class:`~aioinflux_legacyauth.testing.MockTransport`); it stays the caller's to close.
+
+    ``timeout=`` and ``retry=`` are the defaults of every call: the timeout of each
+    attempt, and the retry policy, whose budget fields size the retry budget all the
+    client's calls share.
     """
 
     def __init__(
@@ -80,7 +74,7 @@ class LegacyAuthClient:
         token: str,
         *,
         session: aiohttp.ClientSession | None = None,
-        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         trace_span: TraceSpanLike | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -92,42 +86,31 @@ class LegacyAuthClient:
         transport: Transport | None = None,
     ) -> None:
         self._url = base_url(url)
-        self._token = _check_text("token", token, secret=True)
-        self._session = session
-        self._owns_session = session is None
-        self._timeout = _check_timeout(timeout)
+        token = check_text("token", token, secret=True)
+        self._timeout = as_timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
-        self._budget = RetryBudget(
-            self._retry.budget_capacity,
-            retry_cost=self._retry.retry_cost,
-            timeout_retry_cost=self._retry.timeout_retry_cost,
+        self._budget = RetryBudget.for_policy(self._retry)
+        self._calls = Calls(
+            token=token,
+            prefix=prefix,
+            extra_headers=extra_headers,
+            default_span=trace_span,
+            password_policy=password_policy,
         )
-        trace_header_value(trace_span, None)  # refuse an unusable default now, not per call
-        self._trace_span = trace_span
-        self._prefix = sansio.normalize_prefix(prefix)
-        self._verify_ssl = verify_ssl
-        self._password_policy = password_policy
         self.org_id = org_id
         self.org = org
-        self._base_headers = self._make_base_headers(extra_headers)
         if transport is not None and session is not None:
             msg = "pass session= or transport=, not both"
             raise ValueError(msg)
+        self._session = session
+        self._verify_ssl = verify_ssl
         self._custom_transport = transport
         self._transport: Transport | None = None
+        #: The transport the client made for itself, closed with it.
+        self._own_transport: AiohttpTransport | None = None
         self._state = _State.UNOPENED
         if not verify_ssl:
             logger.warning("TLS certificate verification is turned off for %s", self._url)
-
-    def _make_base_headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
-        for name, value in (extra or {}).items():
-            if name.lower() in _RESERVED_HEADERS:
-                msg = f"extra_headers must not set {name!r}; use token= or trace_span="
-                raise ValueError(msg)
-            headers[name] = value
-        headers["Authorization"] = f"Token {self._token}"
-        return headers
 
     @classmethod
     def from_env(
@@ -160,18 +143,27 @@ class LegacyAuthClient:
     @property
     def prefix(self) -> str:
         """The route prefix of the legacy authorization API."""
-        return self._prefix
+        return self._calls.prefix
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` has been called."""
         return self._state is _State.CLOSED
 
+    @property
+    def executor(self) -> Executor:
+        """This client's funnel, for layers built on it (bulk jobs, rotation, your own).
+
+        ``executor.calls`` builds a call; ``executor.execute(call)`` runs it exactly as the
+        client's own methods do: same transport, timeout, retries and retry budget.
+        """
+        return _ClientExecutor(self)
+
     def __repr__(self) -> str:
         return f"<LegacyAuthClient url={str(self._url)!r} state={self._state.value}>"
 
     async def open(self) -> None:
-        """Create the session (unless one was lent). A client opens once and cannot reopen."""
+        """Open the transport. A client opens once and cannot reopen."""
         if self._state is _State.OPEN:
             msg = "this LegacyAuthClient is already open"
             raise ClientStateError(msg)
@@ -181,29 +173,24 @@ class LegacyAuthClient:
         if self._custom_transport is not None:
             self._transport = self._custom_transport
         else:
-            if self._session is None:
-                connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
-                self._session = aiohttp.ClientSession(connector=connector)
-                # aiohttp silently resends an idempotent request whose pooled connection
-                # dropped. That hides the ambiguity our retry layer must see: a DELETE
-                # applied and then cut off would come back as a plain 404. There is no
-                # public switch (aiohttp 3.9-3.14), so the private flag is set when present.
-                if hasattr(self._session, "_retry_connection"):
-                    self._session._retry_connection = False
-            elif self._session.closed:
+            if self._session is not None and self._session.closed:
                 msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
                 raise ClientStateError(msg)
-            self._transport = AiohttpTransport(self._session, self._url)
+            self._own_transport = AiohttpTransport(
+                self._url, session=self._session, verify_ssl=self._verify_ssl
+            )
+            self._transport = self._own_transport
         self._state = _State.OPEN
 
     async def close(self) -> None:
-        """Close the session if the client created it. Safe to call more than once."""
+        """Close the transport if the client made it. Safe to call more than once."""
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
         self._transport = None
-        if self._owns_session and self._session is not None:
-            await self._session.close()
+        own, self._own_transport = self._own_transport, None
+        if own is not None:
+            await own.close()
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -224,13 +211,7 @@ class LegacyAuthClient:
     def __exit__(self, *args: object) -> None:  # pragma: no cover - __enter__ always raises
         return None
 
-    # -- plumbing --------------------------------------------------------------------
-
-    def _headers(self, trace_span: TraceSpanLike | None) -> dict[str, str]:
-        value = trace_header_value(trace_span, self._trace_span)
-        if value is None:
-            return self._base_headers
-        return {**self._base_headers, "Zap-Trace-Span": value}
+    # -- the funnel --------------------------------------------------------------------
 
     def _live_transport(self) -> Transport:
         if self._transport is None:
@@ -241,30 +222,46 @@ class LegacyAuthClient:
             raise ClientStateError(msg)
         return self._transport
 
-    def _call(
+    def _timeout_for(self, timeout: TimeoutLike | None) -> Timeout:
+        return self._timeout if timeout is None else as_timeout(timeout)
+
+    def _policy_for(self, retry: RetryPolicy | None) -> RetryPolicy:
+        return self._retry if retry is None else call_policy(retry, self._retry)
+
+    def _execute(
         self,
-        request: sansio.Request,
-        parse: Callable[[sansio.Request, sansio.RawResponse], _T],
+        call: Call[_T],
         *,
-        safety: RetrySafety,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
         log: AttemptLog | None = None,
-    ) -> Coroutine[Any, Any, _T]:
-        # Not a coroutine itself, and no closure per call: each coroutine between a bulk
-        # worker and the socket is crossed again every time the request waits.
+    ) -> Awaitable[_T]:
+        """Run ``call``: every request of this client, bulk and rotation included, is sent here.
+
+        Each attempt gets ``timeout`` (else the client's); ``retry`` (else the client's
+        policy) decides the attempts, the client's budget pays for them; ``log`` collects
+        what they did. A hook that must see every request (a tracing span, a deadline, a
+        limit on the body size) belongs here. Not a coroutine function, and no closure per
+        call: each coroutine between a bulk worker and the socket is crossed again every
+        time the request waits. A client that is not open raises here, at once.
+        """
         transport = self._live_transport()
-        attempt_timeout = self._timeout if timeout is None else _check_timeout(timeout)
-        return call_with_retries(
-            functools.partial(transport.send, request, timeout=attempt_timeout),
-            parse=functools.partial(parse, request),
-            policy=self._retry if retry is None else retry,
+        if call.recover is not None and log is None:
+            log = AttemptLog()
+        pending = call_with_retries(
+            functools.partial(transport.send, call.request, timeout=self._timeout_for(timeout)),
+            parse=functools.partial(call.parse, call.request),
+            policy=self._policy_for(retry),
             budget=self._budget,
-            safety=safety,
+            safety=call.safety,
             log=log,
         )
+        if call.recover is None:
+            return pending
+        assert log is not None  # noqa: S101 - made above for calls that recover
+        return _recovering(pending, call, log)
 
-    # -- the six operations ------------------------------------------------------------
+    # -- the operations ------------------------------------------------------------------
 
     async def list(
         self,
@@ -276,7 +273,7 @@ class LegacyAuthClient:
         org: str | None = None,
         user: str | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> list[LegacyAuthorization]:
         """List legacy authorizations matching every filter given, sorted by ID.
@@ -289,7 +286,7 @@ class LegacyAuthClient:
           that they exist; an unknown name raises :class:`NotFoundError` (usually a typo);
         - filters the server ignores next to ``auth_id``/``username`` are applied here too.
         """
-        given = {
+        filters = {
             "auth_id": auth_id,
             "username": username,
             "org_id": org_id,
@@ -297,56 +294,20 @@ class LegacyAuthClient:
             "org": org,
             "user": user,
         }
-        # An empty string is refused, not read as "no filter": the server would ignore it.
-        filters = {
-            name: _check_text(name, value) for name, value in given.items() if value is not None
-        }
-        request = sansio.build_list(self._prefix, filters, self._headers(trace_span))
-        try:
-            result = await self._call(
-                request,
-                sansio.parse_authorization_list,
-                safety=RetrySafety.IDEMPOTENT,
-                timeout=timeout,
-                retry=retry,
-            )
-        except NotFoundError as exc:
-            lookup = "auth_id" in filters or "username" in filters
-            if lookup and exc.message == _NOT_FOUND_MESSAGE:
-                return []
-            raise
-        if not filters:
-            return list(result.authorizations)
-        return [auth for auth in result.authorizations if _matches(auth, filters)]
+        call = self._calls.list(filters, trace_span)
+        return await self._execute(call, timeout=timeout, retry=retry)
 
     async def get(
         self,
         auth_id: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Fetch one authorization; :class:`NotFoundError` if it does not exist."""
-        return await self._get(auth_id, trace_span=trace_span, timeout=timeout, retry=retry)
-
-    def _get(
-        self,
-        auth_id: str,
-        *,
-        trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
-        retry: RetryPolicy | None,
-        log: AttemptLog | None = None,
-    ) -> Coroutine[Any, Any, LegacyAuthorization]:
-        request = sansio.build_get(self._prefix, auth_id, self._headers(trace_span))
-        return self._call(
-            request,
-            sansio.parse_authorization,
-            safety=RetrySafety.IDEMPOTENT,
-            timeout=timeout,
-            retry=retry,
-            log=log,
+        return await self._execute(
+            self._calls.get(auth_id, trace_span), timeout=timeout, retry=retry
         )
 
     async def create(
@@ -360,7 +321,7 @@ class LegacyAuthClient:
         user_id: str | None = None,
         status: AuthStatus | str = AuthStatus.ACTIVE,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Create a legacy authorization and, if ``password`` is given, set its password.
@@ -373,14 +334,13 @@ class LegacyAuthClient:
         ``org_id`` defaults to the client's ``org_id``, then to the ID of its ``org`` name.
         A taken username raises :class:`ConflictError` (the server answers 422).
         """
-        _check_text("username", username)
+        check_text("username", username)
         if password is not None:
-            self._password_policy.check(password)
+            self._calls.check_password(password)
         perms = tuple(permissions)
         if not perms:
             msg = "a legacy authorization needs at least one permission"
             raise ValueError(msg)
-        headers = self._headers(trace_span)
         body = AuthorizationCreate(
             username=username,
             status=AuthStatus(status),
@@ -389,19 +349,14 @@ class LegacyAuthClient:
             description=description,
             permissions=perms,
         )
-        created = await self._call(
-            sansio.build_create(self._prefix, body, headers),
-            sansio.parse_authorization,
-            safety=RetrySafety.UNSENT_ONLY,
-            timeout=timeout,
-            retry=retry,
-        )
+        call = self._calls.create(body, trace_span)
+        created = await self._execute(call, timeout=timeout, retry=retry)
         if password is not None:
             await self._set_initial_password(created, password, trace_span, timeout, retry)
         return created
 
     async def _default_org_id(
-        self, trace_span: TraceSpanLike | None, timeout: aiohttp.ClientTimeout | None
+        self, trace_span: TraceSpanLike | None, timeout: TimeoutLike | None
     ) -> str:
         if self.org_id:
             return self.org_id
@@ -416,7 +371,7 @@ class LegacyAuthClient:
         created: LegacyAuthorization,
         password: str,
         trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
     ) -> None:
         try:
@@ -454,41 +409,19 @@ class LegacyAuthClient:
         status: AuthStatus | str | None = None,
         description: str | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> LegacyAuthorization:
         """Change the status and/or description; the server changes nothing else."""
-        body = update_body(status, description)
-        return await self._update(
-            auth_id, body, trace_span=trace_span, timeout=timeout, retry=retry
-        )
-
-    def _update(
-        self,
-        auth_id: str,
-        body: AuthorizationUpdate,
-        *,
-        trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
-        retry: RetryPolicy | None,
-        log: AttemptLog | None = None,
-    ) -> Coroutine[Any, Any, LegacyAuthorization]:
-        request = sansio.build_update(self._prefix, auth_id, body, self._headers(trace_span))
-        return self._call(
-            request,
-            sansio.parse_authorization,
-            safety=RetrySafety.IDEMPOTENT,
-            timeout=timeout,
-            retry=retry,
-            log=log,
-        )
+        call = self._calls.update(auth_id, update_body(status, description), trace_span)
+        return await self._execute(call, timeout=timeout, retry=retry)
 
     async def delete(
         self,
         auth_id: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         """Delete an authorization; :class:`NotFoundError` if it does not exist.
@@ -496,34 +429,7 @@ class LegacyAuthClient:
         If an earlier attempt may have deleted it without the answer arriving, the 404 of a
         retry means the delete is done, and no error is raised.
         """
-        await self._delete(auth_id, trace_span=trace_span, timeout=timeout, retry=retry)
-
-    async def _delete(
-        self,
-        auth_id: str,
-        *,
-        trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
-        retry: RetryPolicy | None,
-        log: AttemptLog | None = None,
-    ) -> bool:
-        """Delete; True if this call deleted it, False if an unanswered attempt already had."""
-        log = AttemptLog() if log is None else log
-        request = sansio.build_delete(self._prefix, auth_id, self._headers(trace_span))
-        try:
-            await self._call(
-                request,
-                sansio.parse_no_content,
-                safety=RetrySafety.IDEMPOTENT,
-                timeout=timeout,
-                retry=retry,
-                log=log,
-            )
-        except NotFoundError:
-            if log.ambiguous and log.attempts > 1:
-                return False
-            raise
-        return True
+        await self._execute(self._calls.delete(auth_id, trace_span), timeout=timeout, retry=retry)
 
     async def set_password(
         self,
@@ -531,7 +437,7 @@ class LegacyAuthClient:
         password: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         """Set the v1 password. Checked locally first; retries resend the same password.
@@ -539,33 +445,8 @@ class LegacyAuthClient:
         Works on inactive authorizations too. The password never appears in a log line,
         a repr or an exception message.
         """
-        await self._set_password(
-            auth_id, password, trace_span=trace_span, timeout=timeout, retry=retry
-        )
-
-    def _set_password(
-        self,
-        auth_id: str,
-        password: str,
-        *,
-        trace_span: TraceSpanLike | None,
-        timeout: aiohttp.ClientTimeout | None,
-        retry: RetryPolicy | None,
-        log: AttemptLog | None = None,
-    ) -> Coroutine[Any, Any, None]:
-        self._password_policy.check(password)
-        request = sansio.build_set_password(
-            self._prefix, auth_id, password, self._headers(trace_span)
-        )
-        # The same password on every attempt, so resending it is idempotent.
-        return self._call(
-            request,
-            sansio.parse_no_content,
-            safety=RetrySafety.IDEMPOTENT,
-            timeout=timeout,
-            retry=retry,
-            log=log,
-        )
+        call = self._calls.set_password(auth_id, password, trace_span)
+        await self._execute(call, timeout=timeout, retry=retry)
 
     async def check_login(
         self,
@@ -573,7 +454,7 @@ class LegacyAuthClient:
         password: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> bool:
         """Whether ``username``/``password`` log in through the v1 ``/query`` endpoint.
@@ -581,16 +462,12 @@ class LegacyAuthClient:
         This is the check Grafana and Telegraf effectively make. False for the server's
         401 (wrong or missing password, inactive credential); other failures raise.
         """
-        _check_text("username", username)
-        _check_text("password", password, secret=True)
-        request = sansio.build_v1_login(username, password, self._headers(trace_span))
-        return await self._call(
-            request,
-            sansio.parse_v1_login,
-            safety=RetrySafety.IDEMPOTENT,
-            timeout=timeout,
-            retry=retry,
-        )
+        call = self._calls.login(username, password, trace_span)
+        return await self._execute(call, timeout=timeout, retry=retry)
+
+    def check_password(self, password: str) -> None:
+        """Raise :class:`PasswordPolicyError` if this client would refuse ``password``."""
+        self._calls.check_password(password)
 
     # -- org and bucket lookups (/api/v2) ----------------------------------------------
 
@@ -599,7 +476,7 @@ class LegacyAuthClient:
         name: str,
         *,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> str:
         """The ID of the organization called ``name`` (``GET /api/v2/orgs?org=``).
@@ -607,10 +484,8 @@ class LegacyAuthClient:
         Raises :class:`NotFoundError` if there is none, or if the token may not read it
         (the server leaves out what the caller cannot read).
         """
-        _check_text("name", name)
-        request = sansio.build_find_org(name, self._headers(trace_span))
-        return await self._find_named(
-            request, sansio.parse_org_id, f"organization {name!r} not found", timeout, retry
+        return await self._execute(
+            self._calls.find_org(name, trace_span), timeout=timeout, retry=retry
         )
 
     async def find_bucket_id(
@@ -620,7 +495,7 @@ class LegacyAuthClient:
         org_id: str,
         accept_id: bool = False,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
     ) -> str:
         """The ID of the bucket called ``name`` in the org ``org_id`` (``GET /api/v2/buckets``).
@@ -631,64 +506,58 @@ class LegacyAuthClient:
         ID-like name included, is looked up by name. Raises :class:`NotFoundError` if no
         bucket matches.
         """
-        _check_text("name", name)
-        _check_text("org_id", org_id)
-        headers = self._headers(trace_span)
-        if accept_id and _ID_PATTERN.fullmatch(name):
+        by_name = self._calls.find_bucket(name, org_id, trace_span)
+        if accept_id and is_hex_id(name):
             candidate = name.lower()
+            call = self._calls.bucket_org(candidate, trace_span)
             try:
-                owner = await self._call(
-                    sansio.build_get_bucket(candidate, headers),
-                    sansio.parse_bucket_org_id,
-                    safety=RetrySafety.IDEMPOTENT,
-                    timeout=timeout,
-                    retry=retry,
-                )
+                owner = await self._execute(call, timeout=timeout, retry=retry)
             except NotFoundError:
                 owner = None
             if owner == org_id.lower():
                 return candidate
-        request = sansio.build_find_bucket(name, org_id, headers)
-        message = f"bucket {name!r} not found in org {org_id}"
-        return await self._find_named(request, sansio.parse_bucket_id, message, timeout, retry)
-
-    async def _find_named(
-        self,
-        request: sansio.Request,
-        parse: Callable[[sansio.Request, sansio.RawResponse], str | None],
-        not_found: str,
-        timeout: aiohttp.ClientTimeout | None,
-        retry: RetryPolicy | None,
-    ) -> str:
-        """The ID a name lookup finds; :class:`NotFoundError` saying ``not_found`` if none."""
-        try:
-            found = await self._call(
-                request, parse, safety=RetrySafety.IDEMPOTENT, timeout=timeout, retry=retry
-            )
-        except NotFoundError:
-            # The server's 404 for an unknown name (or org) and an empty list mean the same.
-            found = None
-        if found is None:
-            raise _lookup_not_found(not_found, request)
-        return found
+        return await self._execute(by_name, timeout=timeout, retry=retry)
 
     # -- bulk operations ----------------------------------------------------------------
 
+    def _bulk_options(  # noqa: PLR0917 - the options all three bulk methods pass, in one order
+        self,
+        concurrency: int,
+        fail_fast: bool,
+        dry_run: bool,
+        on_result: ResultCallback | None,
+        on_progress: ProgressCallback | None,
+        trace_span: TraceSpanLike | None,
+        timeout: TimeoutLike | None,
+        retry: RetryPolicy | None,
+    ) -> BulkOptions:
+        # Converted and checked once, so a bad value fails the call rather than each item.
+        return BulkOptions(
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            dry_run=dry_run,
+            on_result=on_result,
+            on_progress=on_progress,
+            trace_span=trace_span,
+            timeout=self._timeout_for(timeout),
+            retry=self._policy_for(retry),
+        )
+
     async def bulk_update(
         self,
-        ids: Iterable[str | LegacyAuthorization] | AsyncIterable[str | LegacyAuthorization],
+        ids: _Ids,
         *,
         status: AuthStatus | str | None = None,
         description: str | None = None,
         concurrency: int = 16,
         fail_fast: bool = False,
         dry_run: bool = False,
-        on_result: _bulk.ResultCallback | None = None,
-        on_progress: _bulk.ProgressCallback | None = None,
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
-    ) -> _bulk.BulkReport:
+    ) -> BulkReport:
         """Update many authorizations, at most ``concurrency`` at a time.
 
         Takes IDs or :class:`LegacyAuthorization` objects from any iterable or async
@@ -702,114 +571,95 @@ class LegacyAuthClient:
         Each item's request carries a child span of the call's trace.
         """
         body = update_body(status, description)
-        options = _bulk.BulkOptions(
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            dry_run=dry_run,
-            on_result=on_result,
-            on_progress=on_progress,
-            timeout=timeout,
-            retry=retry,
+        options = self._bulk_options(
+            concurrency, fail_fast, dry_run, on_result, on_progress, trace_span, timeout, retry
         )
-        parent = fan_out_parent(trace_span, self._trace_span)
-        return await _bulk.update_many(self, ids, body, parent, options)
+        return await operations.update_many(self.executor, ids, body, options)
 
     async def bulk_delete(
         self,
-        ids: Iterable[str | LegacyAuthorization] | AsyncIterable[str | LegacyAuthorization],
+        ids: _Ids,
         *,
         concurrency: int = 16,
         missing_ok: bool = False,
         fail_fast: bool = False,
         dry_run: bool = False,
-        on_result: _bulk.ResultCallback | None = None,
-        on_progress: _bulk.ProgressCallback | None = None,
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
-    ) -> _bulk.BulkReport:
+    ) -> BulkReport:
         """Delete many authorizations; see :meth:`bulk_update` for the shared options.
 
         A delete whose answer was lost and whose retry finds nothing is ``already_done``;
         with ``missing_ok=True`` an authorization that does not exist counts as done too.
         """
-        options = _bulk.BulkOptions(
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            dry_run=dry_run,
-            on_result=on_result,
-            on_progress=on_progress,
-            timeout=timeout,
-            retry=retry,
+        options = self._bulk_options(
+            concurrency, fail_fast, dry_run, on_result, on_progress, trace_span, timeout, retry
         )
-        parent = fan_out_parent(trace_span, self._trace_span)
-        return await _bulk.delete_many(self, ids, parent, options, missing_ok=missing_ok)
+        return await operations.delete_many(self.executor, ids, options, missing_ok=missing_ok)
 
     async def bulk_set_password(
         self,
-        passwords: Mapping[str, str] | Iterable[tuple[str, str]] | AsyncIterable[tuple[str, str]],
+        passwords: _Pairs,
         *,
         concurrency: int = 4,
         fail_fast: bool = False,
         dry_run: bool = False,
-        on_result: _bulk.ResultCallback | None = None,
-        on_progress: _bulk.ProgressCallback | None = None,
+        on_result: ResultCallback | None = None,
+        on_progress: ProgressCallback | None = None,
         trace_span: TraceSpanLike | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
-    ) -> _bulk.BulkReport:
+    ) -> BulkReport:
         """Set many passwords from ``{auth_id: password}`` or ``(auth_id, password)`` pairs.
 
         The default concurrency is low because each call costs the server one bcrypt hash.
         Each password is checked locally first; a refused one is ``failed`` and not sent.
         Retries resend the same password. See :meth:`bulk_update` for the shared options.
         """
-        options = _bulk.BulkOptions(
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            dry_run=dry_run,
-            on_result=on_result,
-            on_progress=on_progress,
-            timeout=timeout,
-            retry=retry,
+        options = self._bulk_options(
+            concurrency, fail_fast, dry_run, on_result, on_progress, trace_span, timeout, retry
         )
-        pairs: _ItemSource = passwords.items() if isinstance(passwords, Mapping) else passwords
-        parent = fan_out_parent(trace_span, self._trace_span)
-        return await _bulk.set_passwords(self, pairs, parent, options)
-
-    def check_password(self, password: str) -> None:
-        """Raise :class:`PasswordPolicyError` if this client would refuse ``password``."""
-        self._password_policy.check(password)
+        pairs = passwords.items() if isinstance(passwords, Mapping) else passwords
+        return await operations.set_passwords(self.executor, pairs, options)
 
 
-_ItemSource = Iterable[Any] | AsyncIterable[Any]
+async def _recovering(pending: Awaitable[_T], call: Call[_T], log: AttemptLog) -> _T:
+    """``pending``, or what its call's ``recover`` makes of the error that ended it."""
+    try:
+        return await pending
+    except LegacyAuthError as error:
+        assert call.recover is not None  # noqa: S101 - only calls that recover come here
+        return call.recover(error, log)
 
 
-def _lookup_not_found(message: str, request: sansio.Request) -> NotFoundError:
-    return NotFoundError(
-        status=404, code="not found", message=message, method=request.method, path=request.path
-    )
+class _ClientExecutor:
+    """A client as the :class:`Executor` protocol shows it to the layers built on it."""
 
+    __slots__ = ("_client",)
 
-def update_body(status: AuthStatus | str | None, description: str | None) -> AuthorizationUpdate:
-    """The PATCH body; refuses an update that changes nothing."""
-    if status is None and description is None:
-        msg = "an update needs status= or description="
-        raise ValueError(msg)
-    return AuthorizationUpdate(status=status, description=description)
+    def __init__(self, client: LegacyAuthClient) -> None:
+        self._client = client
 
+    @property
+    def calls(self) -> Calls:
+        """The client's call builders."""
+        return self._client._calls
 
-def _matches(auth: LegacyAuthorization, filters: Mapping[str, str]) -> bool:
-    for name, value in filters.items():
-        if name == "auth_id":
-            # The server parses IDs as hex, so upper-case finds the same authorization.
-            matched = auth.id == value.lower()
-        elif name == "org_id":
-            matched = auth.org_id == value.lower()
-        elif name == "user_id":
-            matched = auth.user_id == value.lower()
-        else:
-            matched = getattr(auth, name) == value
-        if not matched:
-            return False
-    return True
+    def check_open(self) -> None:
+        """Raise :class:`ClientStateError` unless the client is open."""
+        self._client._live_transport()
+
+    def execute(
+        self,
+        call: Call[_T],
+        /,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        log: AttemptLog | None = None,
+    ) -> Awaitable[_T]:
+        """Run ``call`` through the client's funnel."""
+        return self._client._execute(call, timeout=timeout, retry=retry, log=log)

@@ -13,7 +13,7 @@ from typing import Final
 import aiohttp
 import attrs
 
-__all__ = ["DEFAULT_URL", "EnvSettings", "read_env"]
+__all__ = ["DEFAULT_URL", "EnvSettings", "parse_flag", "read_env"]
 
 DEFAULT_URL: Final = "http://localhost:8086"
 
@@ -41,7 +41,9 @@ def _first(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
     return None
 
 
-def _flag(name: str, value: str) -> bool:
+def parse_flag(name: str, value: str) -> bool:
+    """A true/false setting (``1``/``true``/``yes``/``on`` or their opposites, or empty:
+    false) from the variable ``name``; ValueError naming it otherwise."""
     lowered = value.strip().lower()
     if lowered in _TRUE:
         return True
@@ -53,9 +55,9 @@ def _flag(name: str, value: str) -> bool:
 
 def _verify_ssl(env: Mapping[str, str]) -> bool:
     if env.get("INFLUX_SKIP_VERIFY", "").strip():
-        return not _flag("INFLUX_SKIP_VERIFY", env["INFLUX_SKIP_VERIFY"])
+        return not parse_flag("INFLUX_SKIP_VERIFY", env["INFLUX_SKIP_VERIFY"])
     if env.get("INFLUXDB_V2_VERIFY_SSL", "").strip():
-        return _flag("INFLUXDB_V2_VERIFY_SSL", env["INFLUXDB_V2_VERIFY_SSL"])
+        return parse_flag("INFLUXDB_V2_VERIFY_SSL", env["INFLUXDB_V2_VERIFY_SSL"])
     return True
 
 

@@ -1,8 +1,10 @@
-"""The one cattrs converter: the only place where wire names appear.
+"""The one cattrs converter, and the one table of wire names it and everything else reads.
 
 It maps Python names to the server's JSON keys (``username`` <-> ``token``,
 ``org_id`` <-> ``orgID`` ...), parses and writes Go's RFC 3339 timestamps, drops
-unknown response keys and leaves optional keys out of request bodies.
+unknown response keys and leaves optional keys out of request bodies. The wire names
+live in :data:`WIRE_NAMES` alone: the cattrs overrides, the hand-written structure hooks,
+the list filter keys and the ``/api/v2`` lookups all read them from there.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final, NoReturn, TypeVar
 
+import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._models import (
     Action,
@@ -33,24 +37,73 @@ from ._models import (
 _E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
+    "DEFAULT_PREFIX",
     "LIST_FILTER_KEYS",
+    "WIRE_NAMES",
     "converter",
     "format_timestamp",
+    "make_base_converter",
     "parse_timestamp",
+    "renames",
     "structure_authorization",
     "structure_owned_list",
+    "wire_name",
 ]
 
+#: Where a real InfluxDB 2.x serves the legacy authorization API. The docs page's
+#: ``/legacy/authorizations`` answers with the web UI's HTML instead.
+DEFAULT_PREFIX: Final = "/private/legacy/authorizations"
+
+#: The JSON key of every model field whose wire name is not its Python name. A field not
+#: listed is written as it is named (``id``, ``status``, ``permissions`` ...).
+WIRE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "username": "token",  # the v1 username; not a secret despite the name
+        "org_id": "orgID",
+        "user_id": "userID",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "self_": "self",  # an attrs field cannot be called self: __init__ takes that name
+    }
+)
+
+
+def wire_name(field: str) -> str:
+    """The JSON key of the model field (or list filter field) ``field``."""
+    return WIRE_NAMES.get(field, field)
+
+
+#: The list filters by the client's keyword names, and the authorization field each one
+#: compares: ``auth_id`` is the authorization's ``id``, every other keyword its own field.
+LIST_FILTER_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "auth_id": "id",
+        "username": "username",
+        "org_id": "org_id",
+        "user_id": "user_id",
+        "org": "org",
+        "user": "user",
+    }
+)
 #: Query keys of the list endpoint, by the client's keyword names. The server reads
 #: ``id`` (not ``authID`` as the OpenAPI contract says) and calls the username ``token``.
-LIST_FILTER_KEYS: Final[Mapping[str, str]] = {
-    "auth_id": "id",
-    "username": "token",
-    "org_id": "orgID",
-    "user_id": "userID",
-    "org": "org",
-    "user": "user",
-}
+LIST_FILTER_KEYS: Final[Mapping[str, str]] = MappingProxyType(
+    {keyword: wire_name(field) for keyword, field in LIST_FILTER_FIELDS.items()}
+)
+
+# The renamed keys the hand-written hooks below read, from the table.
+_TOKEN: Final = wire_name("username")
+_ORG_ID: Final = wire_name("org_id")
+_USER_ID: Final = wire_name("user_id")
+_CREATED_AT: Final = wire_name("created_at")
+_UPDATED_AT: Final = wire_name("updated_at")
+_SELF: Final = wire_name("self_")
+
+
+def renames(cls: type[Any]) -> dict[str, Any]:
+    """The cattrs ``override(rename=...)`` of each field of ``cls`` the table renames."""
+    fields = attrs.fields(cls)
+    return {f.name: override(rename=wire_name(f.name)) for f in fields if f.name in WIRE_NAMES}
 
 
 def parse_timestamp(value: object) -> datetime:
@@ -154,7 +207,7 @@ def _structure_resource_fast(o: Any, _: object = None) -> Resource:
     found_id = o["id"] if "id" in o else None  # noqa: SIM401
     if found_id is not None and not isinstance(found_id, str):
         _not_text(found_id)
-    org_id = o["orgID"] if "orgID" in o else None  # noqa: SIM401
+    org_id = o[_ORG_ID] if _ORG_ID in o else None  # noqa: SIM401
     if org_id is not None and not isinstance(org_id, str):
         _not_text(org_id)
     name = o["name"] if "name" in o else None  # noqa: SIM401
@@ -190,7 +243,7 @@ def _structure_auth_links_fast(o: Any, _: object = None) -> AuthorizationLinks:
     user = o["user"] if "user" in o else None  # noqa: SIM401
     if user is not None and not isinstance(user, str):
         _not_text(user)
-    self_ = o["self"]
+    self_ = o[_SELF]
     if not isinstance(self_, str):
         _not_text(self_)
     return _new_auth_links(self_, user)
@@ -219,17 +272,17 @@ def _structure_authorization_fast(o: Any, _: object = None) -> LegacyAuthorizati
     auth_id = o["id"]
     if not isinstance(auth_id, str):
         _not_text(auth_id)
-    username = o["token"]
+    username = o[_TOKEN]
     if not isinstance(username, str):
         _not_text(username)
     status = o["status"]
     member = _STATUSES.get(status) if isinstance(status, str) else None
     if member is None:
         member = _auth_status(status, None)
-    org_id = o["orgID"]
+    org_id = o[_ORG_ID]
     if not isinstance(org_id, str):
         _not_text(org_id)
-    user_id = o["userID"]
+    user_id = o[_USER_ID]
     if not isinstance(user_id, str):
         _not_text(user_id)
     return _new_authorization(
@@ -243,8 +296,8 @@ def _structure_authorization_fast(o: Any, _: object = None) -> LegacyAuthorizati
         user,
         _structure_permissions_fast(o["permissions"]),
         links,
-        _timestamp(o["createdAt"]),
-        _timestamp(o["updatedAt"]),
+        _timestamp(o[_CREATED_AT]),
+        _timestamp(o[_UPDATED_AT]),
     )
 
 
@@ -258,7 +311,7 @@ def _structure_authorizations_fast(
 
 
 def _structure_list_links_fast(o: Any, _: object = None) -> ListLinks:
-    return _new_list_links(_text(o["self"]))
+    return _new_list_links(_text(o[_SELF]))
 
 
 def _structure_list_fast(o: Any, _: object = None) -> AuthorizationList:
@@ -317,9 +370,23 @@ def _omit_none(fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str,
     return unstructure
 
 
-def _make_converter(*, hand_written: bool = True) -> cattrs.Converter:
-    """The converter; ``hand_written=False`` keeps the hooks cattrs generates (a reference
-    the tests hold the hand-written structure hooks to)."""
+#: Models whose optional fields are left out of what they unstructure to, when None.
+_OMIT_NONE: Final = (
+    Resource,
+    AuthorizationLinks,
+    ListLinks,
+    AuthorizationCreate,
+    AuthorizationUpdate,
+)
+_UNSTRUCTURED: Final = (*_OMIT_NONE, LegacyAuthorization, AuthorizationList)
+
+
+def make_base_converter() -> cattrs.Converter:
+    """A converter with every rule but the models' structure hooks.
+
+    :data:`converter` adds the hand-written structure hooks to it; the test suite adds the
+    ones cattrs generates from the same table, the reference the fast ones are held to.
+    """
     # detailed_validation=False: response parsing is on the hot path of list() and bulk
     # jobs; a failure still surfaces as ResponseDecodeError naming the bad key.
     conv = cattrs.Converter(detailed_validation=False, prefer_attrib_converters=False)
@@ -338,71 +405,28 @@ def _make_converter(*, hand_written: bool = True) -> cattrs.Converter:
     for enum_type in (AuthStatus, Action, ResourceType):
         conv.register_structure_hook(enum_type, _enum_hook(enum_type))
         conv.register_unstructure_hook(enum_type, lambda member: member.value)
-
-    conv.register_structure_hook(
-        Resource, make_dict_structure_fn(Resource, conv, org_id=override(rename="orgID"))
-    )
-    conv.register_unstructure_hook(
-        Resource,
-        _omit_none(make_dict_unstructure_fn(Resource, conv, org_id=override(rename="orgID"))),
-    )
-    for links_type in (AuthorizationLinks, ListLinks):
-        conv.register_structure_hook(
-            links_type, make_dict_structure_fn(links_type, conv, self_=override(rename="self"))
-        )
+    for model in _UNSTRUCTURED:
+        unstructure = make_dict_unstructure_fn(model, conv, **renames(model))
         conv.register_unstructure_hook(
-            links_type,
-            _omit_none(make_dict_unstructure_fn(links_type, conv, self_=override(rename="self"))),
+            model, _omit_none(unstructure) if model in _OMIT_NONE else unstructure
         )
+    return conv
 
-    auth_names: dict[str, Any] = {
-        "username": override(rename="token"),
-        "org_id": override(rename="orgID"),
-        "user_id": override(rename="userID"),
-        "created_at": override(rename="createdAt"),
-        "updated_at": override(rename="updatedAt"),
-    }
-    conv.register_structure_hook(
-        LegacyAuthorization, make_dict_structure_fn(LegacyAuthorization, conv, **auth_names)
-    )
-    conv.register_unstructure_hook(
-        LegacyAuthorization, make_dict_unstructure_fn(LegacyAuthorization, conv, **auth_names)
-    )
-    conv.register_structure_hook(AuthorizationList, make_dict_structure_fn(AuthorizationList, conv))
-    conv.register_unstructure_hook(
-        AuthorizationList, make_dict_unstructure_fn(AuthorizationList, conv)
-    )
 
-    conv.register_unstructure_hook(
-        AuthorizationCreate,
-        _omit_none(
-            make_dict_unstructure_fn(
-                AuthorizationCreate,
-                conv,
-                username=override(rename="token"),
-                org_id=override(rename="orgID"),
-                user_id=override(rename="userID"),
-            )
-        ),
+def _make_converter() -> cattrs.Converter:
+    conv = make_base_converter()
+    conv.register_structure_hook(Resource, _structure_resource_fast)
+    conv.register_structure_hook(Permission, _structure_permission_fast)
+    conv.register_structure_hook(AuthorizationLinks, _structure_auth_links_fast)
+    conv.register_structure_hook(ListLinks, _structure_list_links_fast)
+    conv.register_structure_hook(LegacyAuthorization, _structure_authorization_fast)
+    conv.register_structure_hook(AuthorizationList, _structure_list_fast)
+    conv.register_structure_hook_func(
+        lambda type_: type_ == tuple[Permission, ...], _structure_permissions_fast
     )
-    conv.register_unstructure_hook(
-        AuthorizationUpdate, _omit_none(make_dict_unstructure_fn(AuthorizationUpdate, conv))
+    conv.register_structure_hook_func(
+        lambda type_: type_ == tuple[LegacyAuthorization, ...], _structure_authorizations_fast
     )
-    conv.register_structure_hook(Permission, make_dict_structure_fn(Permission, conv))
-    if hand_written:
-        # Registered last, so they replace the generated structure hooks above.
-        conv.register_structure_hook(Resource, _structure_resource_fast)
-        conv.register_structure_hook(Permission, _structure_permission_fast)
-        conv.register_structure_hook(AuthorizationLinks, _structure_auth_links_fast)
-        conv.register_structure_hook(ListLinks, _structure_list_links_fast)
-        conv.register_structure_hook(LegacyAuthorization, _structure_authorization_fast)
-        conv.register_structure_hook(AuthorizationList, _structure_list_fast)
-        conv.register_structure_hook_func(
-            lambda type_: type_ == tuple[Permission, ...], _structure_permissions_fast
-        )
-        conv.register_structure_hook_func(
-            lambda type_: type_ == tuple[LegacyAuthorization, ...], _structure_authorizations_fast
-        )
     return conv
 
 

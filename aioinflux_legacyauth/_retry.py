@@ -47,6 +47,7 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "RetrySafety",
+    "call_policy",
     "call_with_retries",
 ]
 
@@ -95,6 +96,12 @@ class RetryPolicy:
 
     ``max_attempts`` counts the first attempt (4 = 1 + 3 retries). ``instant=True`` computes
     the delays but never sleeps, for tests.
+
+    The budget fields (``budget_capacity``, ``retry_cost``, ``timeout_retry_cost``) size
+    the client-wide :class:`RetryBudget`, so they are read from the client's policy only.
+    A policy given to one call (``retry=`` on a method) governs that call's attempts and
+    backoff; budget fields set on it to something else than the client's are refused
+    with a ValueError rather than ignored.
     """
 
     max_attempts: int = attrs.field(default=4, validator=_at_least(1))
@@ -143,6 +150,34 @@ class RetryPolicy:
         return rand() * ceiling
 
 
+#: The fields of a policy that size the client's budget rather than one call's attempts.
+BUDGET_FIELDS: Final = ("budget_capacity", "retry_cost", "timeout_retry_cost")
+_DEFAULT_POLICY: Final = RetryPolicy()
+
+
+def call_policy(policy: object, client_policy: RetryPolicy) -> RetryPolicy:
+    """``policy`` as the policy of one call of a client whose own policy is ``client_policy``.
+
+    A call's policy governs attempts only: a budget field set to another value than both
+    the default and the client's would be ignored, so it is refused instead.
+    """
+    if policy is client_policy:
+        return client_policy
+    if not isinstance(policy, RetryPolicy):
+        msg = f"retry must be a RetryPolicy, got {type(policy).__name__}"
+        raise TypeError(msg)
+    for name in BUDGET_FIELDS:
+        value = getattr(policy, name)
+        if value not in (getattr(_DEFAULT_POLICY, name), getattr(client_policy, name)):
+            msg = (
+                f"retry= on a call sets that call's attempts only; {name}={value!r} sizes "
+                f"the retry budget the client's calls share: give it to the client instead, "
+                f"as LegacyAuthClient(retry=RetryPolicy({name}=...))"
+            )
+            raise ValueError(msg)
+    return policy
+
+
 class RetryBudget:
     """Client-wide token bucket shared by every call of one client.
 
@@ -166,6 +201,15 @@ class RetryBudget:
         self._available = capacity
         self._retry_cost = retry_cost
         self._timeout_retry_cost = timeout_retry_cost
+
+    @classmethod
+    def for_policy(cls, policy: RetryPolicy) -> RetryBudget:
+        """A full budget sized by ``policy``'s budget fields."""
+        return cls(
+            policy.budget_capacity,
+            retry_cost=policy.retry_cost,
+            timeout_retry_cost=policy.timeout_retry_cost,
+        )
 
     def __repr__(self) -> str:
         return f"RetryBudget(available={self._available}, capacity={self._capacity})"

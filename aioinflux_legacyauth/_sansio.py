@@ -1,8 +1,11 @@
 """Pure request builders and response parsers, one pair per operation. No I/O here.
 
-A builder returns a :class:`Request` holding everything that goes on the wire except the
-server's address; a parser turns a :class:`RawResponse` into a model or raises the
-exception the response stands for. Tests call both without an event loop.
+A builder returns a :class:`Call`: the :class:`Request` (everything that goes on the wire
+except the server's address), the parser that turns the :class:`RawResponse` into the
+operation's result or raises the exception the response stands for, and whether the
+request may be sent again. What an answer *means* lives in the parsers, so the list
+filters the server ignores and its 404 for a lookup that matches nothing are handled
+here too. Tests call all of it without an event loop.
 """
 
 from __future__ import annotations
@@ -11,28 +14,34 @@ import base64
 import functools
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 from urllib.parse import quote
 
 import attrs
 
 from ._converter import (
+    DEFAULT_PREFIX,
+    LIST_FILTER_FIELDS,
     LIST_FILTER_KEYS,
     converter,
     structure_authorization,
     structure_owned_list,
+    wire_name,
 )
-from ._errors import ResponseDecodeError, error_from_response
+from ._errors import LegacyAuthError, NotFoundError, ResponseDecodeError, error_from_response
 from ._models import (
     AuthorizationCreate,
     AuthorizationList,
     AuthorizationUpdate,
+    AuthStatus,
     LegacyAuthorization,
     trusted_constructor,
 )
+from ._retry import AttemptLog, RetrySafety
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "Call",
     "RawResponse",
     "Request",
     "build_create",
@@ -45,21 +54,32 @@ __all__ = [
     "build_set_password",
     "build_update",
     "build_v1_login",
+    "check_text",
     "normalize_prefix",
     "parse_authorization",
     "parse_authorization_list",
     "parse_bucket_id",
     "parse_bucket_org_id",
+    "parse_deleted",
+    "parse_found_bucket_id",
+    "parse_found_org_id",
+    "parse_listing",
     "parse_no_content",
     "parse_org_id",
     "parse_v1_login",
+    "recover_delete",
+    "update_body",
 ]
 
-#: Where a real InfluxDB 2.x serves the legacy authorization API. The docs page's
-#: ``/legacy/authorizations`` answers with the web UI's HTML instead.
-DEFAULT_PREFIX: Final = "/private/legacy/authorizations"
-
 _T = TypeVar("_T")
+_ORG_ID: Final = wire_name("org_id")
+#: The server's message for an ``id`` or ``token`` list filter that matches nothing.
+_NO_MATCH_MESSAGE: Final = "authorization not found"
+#: The list filters the server answers with that 404 when nothing matches.
+_LOOKUP_FILTERS: Final = frozenset({"auth_id", "username"})
+#: Filters on IDs: the server parses IDs as hex, so either case finds the same one.
+_ID_FILTERS: Final = frozenset({"auth_id", "org_id", "user_id"})
+_FILTER_BY_KEY: Final = {key: keyword for keyword, key in LIST_FILTER_KEYS.items()}
 
 _SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 _JSON_HEADERS: Final[Mapping[str, str]] = {"Content-Type": "application/json; charset=utf-8"}
@@ -94,11 +114,41 @@ class RawResponse:
     reason: str | None = None
 
 
+@attrs.frozen(slots=True)
+class Call(Generic[_T]):
+    """One operation, ready to run: its request, how to read the answer, and how safe a
+    resend is. The client runs every call through one funnel; nothing here does I/O."""
+
+    request: Request
+    #: Turns a response into the result, or raises the error it stands for.
+    parse: Callable[[Request, RawResponse], _T]
+    safety: RetrySafety = RetrySafety.IDEMPOTENT
+    #: Given the error that ended the call and its attempts, the result that error means
+    #: after all (a DELETE retried after a lost answer finds nothing: done), or re-raises.
+    recover: Callable[[LegacyAuthError, AttemptLog], _T] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Call {self.request.method} {self.request.path}>"
+
+
 # The builders a bulk job calls once per item pass every field in its final form: skip the
-# keyword parsing of Request's generated __init__ (it has no converters or validators).
+# keyword parsing of the generated __init__ (neither class has converters or validators).
 _new_request: Final = trusted_constructor(Request)
+_new_call: Final = trusted_constructor(Call)
 #: RawResponse likewise, for transports (every field given).
 new_raw_response: Final = trusted_constructor(RawResponse)
+
+
+def check_text(name: str, value: object, *, secret: bool = False) -> str:
+    """``value`` if it is a non-empty string; else a ValueError naming ``name``.
+
+    A ``secret`` value is described by its type only, never repeated.
+    """
+    if not isinstance(value, str) or not value:
+        shown = f"a {type(value).__name__}" if secret else repr(value)
+        msg = f"{name} must be a non-empty string, got {shown}"
+        raise ValueError(msg)
+    return value
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -129,27 +179,53 @@ def _with_json(headers: Mapping[str, str]) -> dict[str, str]:
     return {**headers, **_JSON_HEADERS}
 
 
-def build_list(prefix: str, filters: Mapping[str, str], headers: Mapping[str, str]) -> Request:
-    """``GET {prefix}`` with the given filters, by the client's keyword names (``auth_id`` ...)."""
+def update_body(status: AuthStatus | str | None, description: str | None) -> AuthorizationUpdate:
+    """The PATCH body; refuses an update that changes nothing."""
+    if status is None and description is None:
+        msg = "an update needs status= or description="
+        raise ValueError(msg)
+    return AuthorizationUpdate(status=status, description=description)
+
+
+# -- builders -------------------------------------------------------------------------------
+
+
+def build_list(
+    prefix: str, filters: Mapping[str, str | None], headers: Mapping[str, str]
+) -> Call[list[LegacyAuthorization]]:
+    """``GET {prefix}`` with the filters given (by the client's keyword names, ``auth_id``
+    ...; None means not given), read by :func:`parse_listing`.
+
+    An empty string is refused, not read as "no filter": the server would ignore it.
+    """
     params = []
     for name, value in filters.items():
+        if value is None:
+            continue
         key = LIST_FILTER_KEYS.get(name)
         if key is None:
             msg = f"unknown list filter {name!r}; known: {', '.join(LIST_FILTER_KEYS)}"
             raise ValueError(msg)
-        params.append((key, value))
-    return Request("GET", prefix, tuple(params), dict(headers))
+        params.append((key, check_text(name, value)))
+    return Call(Request("GET", prefix, tuple(params), dict(headers)), parse_listing)
 
 
-def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Request:
+def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[LegacyAuthorization]:
     """``GET {prefix}/{id}``."""
-    return _new_request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    request = _new_request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
 
 
-def build_create(prefix: str, create: AuthorizationCreate, headers: Mapping[str, str]) -> Request:
-    """``POST {prefix}`` with the new authorization; the password is set by a second call."""
+def build_create(
+    prefix: str, create: AuthorizationCreate, headers: Mapping[str, str]
+) -> Call[LegacyAuthorization]:
+    """``POST {prefix}`` with the new authorization; the password is set by a second call.
+
+    Resent only when it cannot have reached the server: a replay could create it twice.
+    """
     body = _json_body(converter.unstructure(create))
-    return Request("POST", prefix, (), _with_json(headers), body)
+    request = Request("POST", prefix, (), _with_json(headers), body)
+    return Call(request, parse_authorization, RetrySafety.UNSENT_ONLY)
 
 
 @functools.lru_cache(maxsize=32)
@@ -160,51 +236,67 @@ def _update_body(update: AuthorizationUpdate) -> bytes:
 
 def build_update(
     prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
-) -> Request:
-    """``PATCH {prefix}/{id}`` with only the fields to change."""
+) -> Call[LegacyAuthorization]:
+    """``PATCH {prefix}/{id}`` with only the fields to change (an absolute assignment, so
+    resending it is safe)."""
     body = _update_body(update)
     path = f"{prefix}/{_id_segment(auth_id)}"
-    return _new_request("PATCH", path, (), _with_json(headers), body)
+    request = _new_request("PATCH", path, (), _with_json(headers), body)
+    return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
 
 
-def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Request:
-    """``DELETE {prefix}/{id}``."""
-    return _new_request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[bool]:
+    """``DELETE {prefix}/{id}``: True if this call deleted it, False if an earlier attempt
+    whose answer was lost already had (see :func:`recover_delete`)."""
+    request = _new_request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    return _new_call(request, parse_deleted, RetrySafety.IDEMPOTENT, recover_delete)
 
 
 def build_set_password(
     prefix: str, auth_id: str, password: str, headers: Mapping[str, str]
-) -> Request:
-    """``POST {prefix}/{id}/password``. The body holds the password: it never shows in a repr."""
+) -> Call[None]:
+    """``POST {prefix}/{id}/password``. The body holds the password: it never shows in a repr.
+
+    Every attempt sends the same password, so resending it is idempotent.
+    """
     path = f"{prefix}/{_id_segment(auth_id)}/password"
-    return Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
+    request = Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
+    return Call(request, parse_no_content)
 
 
-def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Request:
+def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Call[bool]:
     """``GET /query?q=SHOW DATABASES`` with Basic credentials: a v1 login attempt.
 
     ``headers`` must not carry the API token: with a ``Token`` header the server would
     check that instead and never look at the password.
     """
+    check_text("username", username)
+    check_text("password", password, secret=True)
     pair = f"{username}:{password}".encode()
     sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
     sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    return Request("GET", "/query", (("q", "SHOW DATABASES"),), sent)
+    return Call(Request("GET", "/query", (("q", "SHOW DATABASES"),), sent), parse_v1_login)
 
 
-def build_find_org(name: str, headers: Mapping[str, str]) -> Request:
-    """``GET /api/v2/orgs?org=<name>``: resolve an org name to its ID."""
-    return Request("GET", "/api/v2/orgs", (("org", name),), dict(headers))
+def build_find_org(name: str, headers: Mapping[str, str]) -> Call[str]:
+    """``GET /api/v2/orgs?org=<name>``: the ID of the org called ``name``."""
+    params = (("org", check_text("name", name)),)
+    return Call(Request("GET", "/api/v2/orgs", params, dict(headers)), parse_found_org_id)
 
 
-def build_find_bucket(name: str, org_id: str, headers: Mapping[str, str]) -> Request:
-    """``GET /api/v2/buckets?name=<name>&orgID=<id>``: resolve a bucket name in one org."""
-    return Request("GET", "/api/v2/buckets", (("name", name), ("orgID", org_id)), dict(headers))
+def build_find_bucket(name: str, org_id: str, headers: Mapping[str, str]) -> Call[str]:
+    """``GET /api/v2/buckets?name=<name>&orgID=<id>``: a bucket's ID by its name in one org."""
+    params = (("name", check_text("name", name)), (_ORG_ID, check_text("org_id", org_id)))
+    return Call(Request("GET", "/api/v2/buckets", params, dict(headers)), parse_found_bucket_id)
 
 
-def build_get_bucket(bucket_id: str, headers: Mapping[str, str]) -> Request:
+def build_get_bucket(bucket_id: str, headers: Mapping[str, str]) -> Call[str]:
     """``GET /api/v2/buckets/{id}``: whether a bucket ID exists, and in which org."""
-    return Request("GET", f"/api/v2/buckets/{_id_segment(bucket_id)}", (), dict(headers))
+    path = f"/api/v2/buckets/{_id_segment(bucket_id)}"
+    return Call(Request("GET", path, (), dict(headers)), parse_bucket_org_id)
+
+
+# -- parsers --------------------------------------------------------------------------------
 
 
 def _raise_for_status(request: Request, response: RawResponse) -> None:
@@ -281,9 +373,54 @@ def parse_authorization_list(request: Request, response: RawResponse) -> Authori
     return _structure(request, response, AuthorizationList, structure_owned_list)
 
 
+def parse_listing(request: Request, response: RawResponse) -> list[LegacyAuthorization]:
+    """What ``list()`` returns: the authorizations matching every filter of ``request``.
+
+    The server's quirks are undone here: an ``id`` or ``token`` filter that matches
+    nothing answers 404, which means ``[]``; ``org`` and ``user`` names are only checked
+    for existence, and the other filters are ignored next to ``id``/``token``, so the
+    result is narrowed by every filter sent. An unknown org or user name (usually a
+    typo) stays a :class:`NotFoundError`.
+    """
+    filters = {_FILTER_BY_KEY[key]: value for key, value in request.params}
+    try:
+        listing = parse_authorization_list(request, response)
+    except NotFoundError as error:
+        if error.message == _NO_MATCH_MESSAGE and not _LOOKUP_FILTERS.isdisjoint(filters):
+            return []
+        raise
+    if not filters:
+        return list(listing.authorizations)
+    return [auth for auth in listing.authorizations if _matches(auth, filters)]
+
+
+def _matches(auth: LegacyAuthorization, filters: Mapping[str, str]) -> bool:
+    for keyword, value in filters.items():
+        wanted = value.lower() if keyword in _ID_FILTERS else value
+        if getattr(auth, LIST_FILTER_FIELDS[keyword]) != wanted:
+            return False
+    return True
+
+
 def parse_no_content(request: Request, response: RawResponse) -> None:
     """Check the 204 of delete and set-password; any body is ignored."""
     _raise_for_status(request, response)
+
+
+def parse_deleted(request: Request, response: RawResponse) -> bool:
+    """True for the 204 of a delete; an error status raises."""
+    _raise_for_status(request, response)
+    return True
+
+
+def recover_delete(error: LegacyAuthError, log: AttemptLog) -> bool:
+    """A retry's 404 after an attempt that may have been applied: that attempt deleted it.
+
+    Returns False ("deleted by an earlier attempt"); re-raises ``error`` otherwise.
+    """
+    if isinstance(error, NotFoundError) and log.ambiguous and log.attempts > 1:
+        return False
+    raise error
 
 
 def parse_v1_login(request: Request, response: RawResponse) -> bool:
@@ -326,10 +463,46 @@ def parse_bucket_id(request: Request, response: RawResponse) -> str | None:
     return _named_id(request, response, "buckets", "name")
 
 
+def _not_found(request: Request, message: str) -> NotFoundError:
+    return NotFoundError(
+        status=404, code="not found", message=message, method=request.method, path=request.path
+    )
+
+
+def _found(
+    request: Request, response: RawResponse, parse: Callable[[Request, RawResponse], str | None]
+) -> str | None:
+    try:
+        return parse(request, response)
+    except NotFoundError:
+        # The server's 404 for an unknown name (or org) and an empty list mean the same.
+        return None
+
+
+def parse_found_org_id(request: Request, response: RawResponse) -> str:
+    """:func:`parse_org_id`, with "none" as a :class:`NotFoundError` naming the org."""
+    found = _found(request, response, parse_org_id)
+    if found is None:
+        name = dict(request.params)["org"]
+        raise _not_found(request, f"organization {name!r} not found")
+    return found
+
+
+def parse_found_bucket_id(request: Request, response: RawResponse) -> str:
+    """:func:`parse_bucket_id`, with "none" as a :class:`NotFoundError` naming the bucket."""
+    found = _found(request, response, parse_bucket_id)
+    if found is None:
+        params = dict(request.params)
+        raise _not_found(request, f"bucket {params['name']!r} not found in org {params[_ORG_ID]}")
+    return found
+
+
 def parse_bucket_org_id(request: Request, response: RawResponse) -> str:
     """The ``orgID`` of the one bucket a ``GET /api/v2/buckets/{id}`` returned."""
     document = _json_document(request, response)
-    org_id = document.get("orgID") if isinstance(document, dict) else None
+    org_id = document.get(_ORG_ID) if isinstance(document, dict) else None
     if not isinstance(org_id, str):
-        raise _decode_error(request, response, "expected a bucket object with a string 'orgID'")
+        raise _decode_error(
+            request, response, f"expected a bucket object with a string {_ORG_ID!r}"
+        )
     return org_id

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
-import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -19,6 +18,7 @@ from typing import Final, Self
 
 import attrs
 
+from ._ids import is_hex_id
 from ._models import trusted_constructor
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
 
 TRACE_HEADER: Final = "Zap-Trace-Span"
 
-_ID_PATTERN: Final = re.compile(r"[0-9a-f]{16}")
 _ZERO_ID: Final = "0" * 16
 
 
@@ -47,7 +46,7 @@ def _new_id() -> str:
 
 
 def _check_id(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not _ID_PATTERN.fullmatch(value) or value == _ZERO_ID:
+    if not isinstance(value, str) or not is_hex_id(value, lower_only=True) or value == _ZERO_ID:
         msg = (
             f"{attribute.name} must be 16 lower-case hex characters and not all zeros, "
             f"got {value!r}"

@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-PREFIX: Final = "/private/legacy/authorizations"
+from aioinflux_legacyauth._converter import DEFAULT_PREFIX
+
+#: Where the server answers: the library's own default prefix.
+PREFIX: Final = DEFAULT_PREFIX
 ORG_ID: Final = "4e7a6b1c2d3f5a6b"
 USER_ID: Final = "0d9c39f0a1b2c000"
 FIRST_ID: Final = 0x0D9C3A1E5B2F4000

@@ -22,13 +22,13 @@ from typing import Any, Literal
 
 import attrs
 import pytest
-from realserver.api import Api
-from realserver.handle import EmulatorOnly, RealServer
-from realserver.pool import RealServerPool
-from realserver.process import build_real_influxd
-from realserver.tenancy import Tenancy, foreign_legacy_authorizations
 
 from aioinflux_legacyauth.emulator import Emulator, FaultPlan, PasswordRule
+from tests.realserver.api import Api
+from tests.realserver.handle import EmulatorOnly, RealServer
+from tests.realserver.pool import RealServerPool
+from tests.realserver.process import build_real_influxd
+from tests.realserver.tenancy import Tenancy, foreign_legacy_authorizations
 
 __all__ = ["ServerChoice", "StartServer"]
 

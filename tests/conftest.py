@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
 from typing import Any
 
-import aioresponses.core
 import pytest
-from aiohttp import ClientResponse
 
-pytest_plugins = ["_servers"]  # --server: the emulator, a real influxd or a user's InfluxDB
-
-
-class _FinishedUpload:
-    """Stands in for the stream writer of a request whose body was already sent."""
-
-    output_size = 0
-
-
-class _CompatClientResponse(ClientResponse):
-    """aioresponses 0.7.9 builds responses without aiohttp 3.14's new ``stream_writer``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("stream_writer", _FinishedUpload())
-        super().__init__(*args, **kwargs)
-
-
-if "stream_writer" in inspect.signature(ClientResponse.__init__).parameters:
-    aioresponses.core.ClientResponse = _CompatClientResponse  # type: ignore[misc]
+pytest_plugins = ["tests._servers"]  # --server: the emulator, a real influxd or a user's InfluxDB
 
 ORG_ID = "4e7a6b1c2d3f5a6b"
 USER_ID = "0d9c39f0a1b2c000"
@@ -99,35 +78,3 @@ def list_body() -> Callable[..., bytes]:
 def auth_doc() -> Callable[..., dict[str, Any]]:
     """Build one authorization document (a dict) like the real server's."""
     return authorization_document
-
-
-class FakeTransport:
-    """A transport that hands each request to ``handler`` instead of the network.
-
-    ``handler(request)`` returns a RawResponse (or raises a TransportError); it may be a
-    coroutine function. Every request is recorded, and the number in flight is tracked.
-    """
-
-    def __init__(self, handler: Callable[..., Any]) -> None:
-        self.handler = handler
-        self.requests: list[Any] = []
-        self.in_flight = 0
-        self.max_in_flight = 0
-
-    async def send(self, request: Any, *, timeout: Any) -> Any:
-        self.requests.append(request)
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            result = self.handler(request)
-            if inspect.isawaitable(result):
-                result = await result
-            return result
-        finally:
-            self.in_flight -= 1
-
-
-@pytest.fixture
-def fake_transport() -> type[FakeTransport]:
-    """The FakeTransport class, for tests that script responses without sockets."""
-    return FakeTransport

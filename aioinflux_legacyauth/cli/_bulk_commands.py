@@ -13,8 +13,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from .._bulk import BulkReport
 from .._models import AuthStatus
+from ..bulk.report import BulkReport
 from ._command import Subparsers, add_command, positive_int
 from ._connection import add_connection_arguments, make_client
 from ._errors import CliError

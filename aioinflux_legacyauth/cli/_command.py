@@ -7,9 +7,10 @@ A command module exposes ``register(subparsers)``; each sub-command it adds sets
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
+from .._ids import is_hex_id
 
 if TYPE_CHECKING:
     from ._output import Output
@@ -27,8 +28,6 @@ __all__ = [
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 #: Runs one sub-command; returns its exit status. Raise CliError/UsageError to fail.
 Handler: TypeAlias = "Callable[[argparse.Namespace, Output], Awaitable[int]]"
-
-_HEX_ID: Final = re.compile(r"[0-9a-fA-F]{16}")
 
 
 class CommandModule(Protocol):
@@ -63,7 +62,7 @@ def add_command(
 
 def hex_id(text: str) -> str:
     """An argparse type: an InfluxDB ID, 16 hex digits (returned in lower case)."""
-    if not _HEX_ID.fullmatch(text):
+    if not is_hex_id(text):
         msg = f"expected an ID of 16 hexadecimal digits, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return text.lower()

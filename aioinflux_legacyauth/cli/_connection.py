@@ -7,18 +7,19 @@ Each setting comes from its flag, then from the environment as
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from typing import Any, Final
-
-import aiohttp
-from yarl import URL
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Final
 
 from .._client import LegacyAuthClient
-from .._sansio import RawResponse, Request
-from .._transport import AiohttpTransport, base_url
+from .._config import read_env
+from .._transports import base_url
+from .._transports.aiohttp import AiohttpTransport
+from .._transports.debug import HttpDebugTransport
 from ._errors import UsageError
-from ._http_debug import HttpDebugTransport
 
 __all__ = ["add_connection_arguments", "make_client"]
 
@@ -47,11 +48,13 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def make_client(args: argparse.Namespace) -> LegacyAuthClient:
-    """The client the connection flags and the environment describe, not yet opened.
+def make_client(args: argparse.Namespace) -> AbstractAsyncContextManager[LegacyAuthClient]:
+    """The client the connection flags and the environment describe, opened on entry.
 
     Use it as ``async with make_client(args) as client``. A missing token, a bad URL or
-    a bad setting in the environment raises :class:`UsageError`.
+    a bad setting in the environment raises :class:`UsageError` at once. With
+    ``--http-debug`` the client's transport is the aiohttp one wrapped in the debugging
+    one, closed together with the client.
     """
     environ = dict(os.environ)
     # The flags win over every variable: they take the place of the first ones read.
@@ -64,10 +67,16 @@ def make_client(args: argparse.Namespace) -> LegacyAuthClient:
     if not any(environ.get(name, "").strip() for name in _TOKEN_VARIABLES):
         msg = "no API token: pass --token or set INFLUX_TOKEN (or INFLUXDB_V2_TOKEN)"
         raise UsageError(msg)
-    client_class = _DebuggingClient if args.http_debug else LegacyAuthClient
     try:
         # A variable with a value it cannot use, or a URL that is not http(s)://host.
-        return client_class.from_env(environ=environ)
+        if not args.http_debug:
+            return LegacyAuthClient.from_env(environ=environ)
+        settings = read_env(environ)
+        url = base_url(settings.url)
+        debug = HttpDebugTransport(
+            AiohttpTransport(url, verify_ssl=settings.verify_ssl), url, _write_stderr
+        )
+        return _closing(LegacyAuthClient.from_env(environ=environ, transport=debug), debug)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -77,44 +86,13 @@ def _write_stderr(text: str) -> None:
     sys.stderr.write(text)
 
 
-class _SessionTransport:
-    """An :class:`AiohttpTransport` on a session of its own, made at the first request."""
-
-    def __init__(self, url: URL, *, verify_ssl: bool) -> None:
-        self._url = url
-        self._verify_ssl = verify_ssl
-        self._session: aiohttp.ClientSession | None = None
-        self._transport: AiohttpTransport | None = None
-
-    async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> RawResponse:
-        """Send through the session, making it first if needed."""
-        if self._transport is None:
-            connector = aiohttp.TCPConnector(ssl=self._verify_ssl)
-            self._session = aiohttp.ClientSession(connector=connector)
-            self._transport = AiohttpTransport(self._session, self._url)
-        return await self._transport.send(request, timeout=timeout)
-
-    async def close(self) -> None:
-        """Close the session, if one was made."""
-        session, self._session, self._transport = self._session, None, None
-        if session is not None:
-            await session.close()
-
-
-class _DebuggingClient(LegacyAuthClient):
-    """A client whose transport prints each exchange to stderr (``--http-debug``).
-
-    A transport passed as ``transport=`` is the caller's to close, so this client owns one
-    and closes its session together with itself.
-    """
-
-    def __init__(self, url: str, token: str, *, verify_ssl: bool, **options: Any) -> None:
-        parsed = base_url(url)
-        self._owned = _SessionTransport(parsed, verify_ssl=verify_ssl)
-        debug = HttpDebugTransport(self._owned, parsed, _write_stderr)
-        super().__init__(url, token, verify_ssl=verify_ssl, transport=debug, **options)
-
-    async def close(self) -> None:
-        """Close the client and the session its transport made."""
-        await super().close()
-        await self._owned.close()
+@contextlib.asynccontextmanager
+async def _closing(
+    client: LegacyAuthClient, transport: HttpDebugTransport
+) -> AsyncIterator[LegacyAuthClient]:
+    """Open ``client``; close it, then the transport it was given (the caller's to close)."""
+    try:
+        async with client:
+            yield client
+    finally:
+        await transport.close()

@@ -23,18 +23,12 @@ from typing import Final
 import attrs
 from rich.table import Table
 
-from .._bulk import (
-    BulkReport,
-    ItemResult,
-    Outcome,
-    format_counts,
-    result_from_error,
-    run_bulk,
-)
 from .._client import LegacyAuthClient
 from .._errors import LegacyAuthError
 from .._models import AuthStatus, LegacyAuthorization, Permission
 from .._retry import AttemptLog
+from ..bulk import BulkReport, ItemResult, Outcome, result_from_error, run_bulk
+from ..bulk.report import format_counts
 from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
 from ..emulator.domain.hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from .._config import parse_flag
 from .._models import LegacyAuthorization
 from ._errors import UsageError
 
@@ -38,8 +39,6 @@ ProgressCallback = Callable[[int, int | None], None]
 
 # Off a terminal nothing limits a line, and scripts must get every row on one line.
 _UNLIMITED_WIDTH: Final = 1 << 16
-_TRUE: Final = frozenset({"1", "true", "yes", "on"})
-_FALSE: Final = frozenset({"0", "false", "no", "off", ""})
 
 
 def add_output_arguments(parser: argparse.ArgumentParser, *, hide_headers: bool = True) -> None:
@@ -63,13 +62,10 @@ def _flag(given: bool | None, variable: str) -> bool:
     """A flag's value: given on the command line, else from the environment, else off."""
     if given is not None:
         return given
-    value = os.environ.get(variable, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    msg = f"{variable} must be true or false, got {os.environ[variable]!r}"
-    raise UsageError(msg)
+    try:
+        return parse_flag(variable, os.environ.get(variable, ""))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def wants_json(args: argparse.Namespace) -> bool:

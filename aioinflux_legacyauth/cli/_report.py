@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._bulk import BulkReport, Outcome, format_counts
+from ..bulk.report import SUCCESSFUL, BulkReport, Outcome, format_counts
 from ._output import Output, one_line
 from ._selection import Selection
 
 __all__ = ["Item", "all_succeeded", "count_outcomes", "print_summary", "report_items"]
 
 Item = dict[str, object]
-
-_SUCCESSFUL = frozenset({Outcome.OK.value, Outcome.ALREADY_DONE.value})
 
 
 def report_items(
@@ -64,7 +62,7 @@ def count_outcomes(items: list[Item]) -> dict[str, int]:
 
 def all_succeeded(items: list[Item]) -> bool:
     """Whether every item ended in the requested state."""
-    return all(item["outcome"] in _SUCCESSFUL for item in items)
+    return all(item["outcome"] in SUCCESSFUL for item in items)
 
 
 def print_summary(
@@ -74,7 +72,7 @@ def print_summary(
     label = f"{operation} (dry run)" if dry_run else operation
     out.line(f"{label}: {format_counts(counts)}")
     for item in items:
-        if item["outcome"] in _SUCCESSFUL:
+        if item["outcome"] in SUCCESSFUL:
             continue
         who = item["id"] if item["id"] is not None else f"username {item['username']}"
         if item["id"] is not None and item["username"] is not None:

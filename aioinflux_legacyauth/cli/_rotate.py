@@ -12,10 +12,10 @@ import asyncio
 from pathlib import Path
 from typing import Final
 
-from .._bulk import Outcome
-from .._journal import Journal, Target
 from .._models import LegacyAuthorization
+from ..bulk.report import Outcome
 from ..rotation import FileSink, OutputFormat, RotationReport, rotate
+from ..rotation.journal import Journal, Target
 from ._command import Subparsers, add_command, positive_int
 from ._connection import add_connection_arguments, make_client
 from ._errors import UsageError

@@ -1,9 +1,12 @@
 """An InfluxDB OSS 2.x emulator for the v1-compatible legacy authorization API.
 
 A real HTTP server (aiohttp.web) that answers ``/private/legacy/authorizations`` the way
-InfluxDB does on the wire, quirks included, plus the ``/api/v2`` tenancy routes a client
-needs and the v1 ``/query``, ``/write`` and ``/ping`` endpoints that legacy credentials
-unlock. A fault plan makes requests fail the way proxies and networks do. Run it with
+InfluxDB does on the wire, quirks included, plus the ``/api/v2`` routes a client needs
+(tenancy, v2 tokens, DBRP mappings, setup, the links document), the probes (``/ping``,
+``/health``, ``/ready``, ``/metrics``) and the v1 ``/query`` and ``/write`` endpoints that
+legacy credentials unlock. It stores no time-series data: writes are validated and
+dropped, queries that would read data answer valid empty results. A fault plan makes
+requests fail the way proxies and networks do. Run it with
 ``python -m aioinflux_legacyauth.emulator``, in-process with :class:`Emulator`, in a
 thread with :class:`ThreadedEmulator`, or through the ``legacyauth_emulator`` pytest
 fixture. It shares the package's models and converter and never imports the client.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from .chaos.faults import Fault, FaultKind, FaultPlan, FaultRule, InjectedFault
 from .chaos.requestlog import RequestLog, RequestRecord
+from .domain.dbrp_table import DBRPMapping
 from .domain.errors import PlatformError
 from .domain.hashing import BCRYPT_DEFAULT_COST, FAST_HASH_COST, PasswordHasher
 from .domain.ids import IDGenerator
@@ -23,14 +27,17 @@ from .domain.permissions import (
     operator_permissions,
     permission,
 )
+from .domain.profiles import DEFAULT_VERSION, ServerProfile, server_profile
 from .domain.store import Store
-from .http.state import DEFAULT_VERSION
-from .server import Emulator, ThreadedEmulator
+from .http.limits import Limits
+from .server import Emulator
+from .threaded import ThreadedEmulator
 
 __all__ = [
     "BCRYPT_DEFAULT_COST",
     "DEFAULT_VERSION",
     "FAST_HASH_COST",
+    "DBRPMapping",
     "Emulator",
     "Fault",
     "FaultKind",
@@ -38,16 +45,19 @@ __all__ = [
     "FaultRule",
     "IDGenerator",
     "InjectedFault",
+    "Limits",
     "PasswordHasher",
     "PasswordRule",
     "PasswordRules",
     "PlatformError",
     "RequestLog",
     "RequestRecord",
+    "ServerProfile",
     "Store",
     "ThreadedEmulator",
     "all_access_permissions",
     "bucket_permissions",
     "operator_permissions",
     "permission",
+    "server_profile",
 ]

@@ -15,12 +15,13 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .chaos.faults import FaultKind, FaultPlan
 from .domain.hashing import BCRYPT_DEFAULT_COST, MAX_HASH_COST, MIN_HASH_COST
 from .domain.passwords import PasswordRule
-from .http.state import DEFAULT_VERSION
+from .domain.profiles import DEFAULT_VERSION
+from .http.limits import Limits
 from .server import Emulator
 
 __all__ = ["build_parser", "main"]
@@ -42,6 +43,14 @@ def _cost(text: str) -> int:
         msg = f"must be between {MIN_HASH_COST} and {MAX_HASH_COST}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _timeout(text: str) -> float | None:
+    value = float(text)
+    if value < 0:
+        msg = "cannot be negative"
+        raise argparse.ArgumentTypeError(msg)
+    return value or None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,18 +98,48 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--password-rule",
         choices=[rule.value for rule in PasswordRule],
-        default=PasswordRule.CURRENT.value,
-        help="current: 8 to 72 bytes (2.7.6+); legacy: at least 8 bytes (before 2.7.6)",
+        help="current: 8 to 72 bytes (2.7.6+); legacy: at least 8 bytes (before 2.7.6); "
+        "default: the release's",
     )
     parser.add_argument(
         "--strong-passwords", action="store_true", help="like influxd --strong-passwords"
     )
     parser.add_argument(
-        "--influxdb-version", default=DEFAULT_VERSION, help="the X-Influxdb-Version to send"
+        "--influxdb-version",
+        default=DEFAULT_VERSION,
+        help=f"the release to play, e.g. v2.7.5, v2.7.12 or v2.9.1 (default {DEFAULT_VERSION})",
+    )
+    parser.add_argument(
+        "--use-hashed-tokens",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="like influxd --use-hashed-tokens (default: on from v2.9)",
     )
     parser.add_argument(
         "--ui-disabled", action="store_true", help="answer unknown paths 404 instead of HTML"
     )
+    parser.add_argument(
+        "--metrics-disabled", action="store_true", help="answer /metrics 403, like influxd"
+    )
+    defaults = Limits()
+    timeout = "; 0: no limit"
+    limit_flags: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
+        ("--read-header-timeout", _timeout, "S", "seconds a new connection has to send its head"),
+        ("--idle-timeout", _timeout, "S", "seconds an idle keep-alive connection stays open"),
+        ("--body-timeout", _timeout, "S", "seconds a request body has to arrive"),
+        ("--max-kept-body", int, "BYTES", "bytes of each body the request log keeps"),
+        ("--max-logged-requests", int, "N", "requests the request log keeps"),
+    )
+    for flag, kind, metavar, help_text in limit_flags:
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        extra = timeout if kind is _timeout else ""
+        parser.add_argument(
+            flag,
+            type=kind,
+            default=default,
+            metavar=metavar,
+            help=f"{help_text} (default {default}{extra})",
+        )
     parser.add_argument("--quiet", action="store_true", help="no access log on stderr")
     return parser
 
@@ -124,7 +163,16 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         strong_passwords=args.strong_passwords,
         fault_plan=plan,
         version=args.influxdb_version,
+        hashed_tokens=args.use_hashed_tokens,
         ui=not args.ui_disabled,
+        metrics=not args.metrics_disabled,
+        limits=Limits(
+            read_header_timeout=args.read_header_timeout,
+            idle_timeout=args.idle_timeout,
+            body_timeout=args.body_timeout,
+            max_kept_body=args.max_kept_body,
+            max_logged_requests=args.max_logged_requests,
+        ),
         access_log=None if args.quiet else _LOG,
     )
 

@@ -1,41 +1,15 @@
-"""pytest plugin: the ``legacyauth_emulator`` fixture, registered through ``pytest11``.
+"""The ``legacyauth_emulator`` fixture under its former module path, for projects that
+name it (``-p aioinflux_legacyauth.emulator.pytest_plugin`` or ``pytest_plugins``).
 
-After ``pip install aioinflux-legacyauth`` any test can ask for it::
-
-    def test_my_rotation_job(legacyauth_emulator):
-        url, token = legacyauth_emulator.url, legacyauth_emulator.token
-        bucket_id = legacyauth_emulator.buckets["my-bucket"]
-        ...
-
-It is a :class:`~aioinflux_legacyauth.emulator.ThreadedEmulator`: a fresh server per test,
-running in its own thread, so sync tests and async tests on any event loop (or plugin)
-can use it. Passwords hash at the fast cost. To change the options, override the
-``legacyauth_emulator_options`` fixture, e.g. to return ``{"password_rule": "legacy"}``.
+The plugin pytest loads through the ``pytest11`` entry point is the top-level
+``_aioinflux_legacyauth_pytestplugin``, which costs nothing until the fixture is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-
-from .domain.hashing import FAST_HASH_COST
-from .server import ThreadedEmulator
+from _aioinflux_legacyauth_pytestplugin import (
+    legacyauth_emulator,
+    legacyauth_emulator_options,
+)
 
 __all__ = ["legacyauth_emulator", "legacyauth_emulator_options"]
-
-
-@pytest.fixture
-def legacyauth_emulator_options() -> dict[str, Any]:
-    """Keyword arguments for the emulator (see ``Emulator``); override to change them."""
-    return {}
-
-
-@pytest.fixture
-def legacyauth_emulator(legacyauth_emulator_options: dict[str, Any]) -> Iterator[ThreadedEmulator]:
-    """A running InfluxDB legacy-authorization emulator: ``.url``, ``.token``, ``.org_id``,
-    ``.user_id``, ``.buckets`` (name to ID), seeding helpers, ``.faults`` and ``.requests``."""
-    options = {"hash_cost": FAST_HASH_COST, **legacyauth_emulator_options}
-    with ThreadedEmulator(**options) as emulator:
-        yield emulator

@@ -1,33 +1,32 @@
-"""Run the emulator: in the current event loop (:class:`Emulator`) or in a thread of its own
-(:class:`ThreadedEmulator`, what the pytest fixture uses, so any test can reach it)."""
+"""Run the emulator in the current event loop (:class:`Emulator`), and seed it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from concurrent.futures import Future
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from aiohttp import web
 
 from .._models import AuthStatus, LegacyAuthorization, Permission
 from .chaos.faults import FaultPlan
 from .chaos.requestlog import RedactingAccessLogger, RequestLog
+from .domain.dbrp import DBRPFilter, DBRPService
+from .domain.dbrp_table import DBRPMapping
 from .domain.hashing import BCRYPT_DEFAULT_COST, PasswordHasher
 from .domain.passwords import PasswordRule, PasswordRules
 from .domain.permissions import bucket_permissions, operator_permissions
+from .domain.profiles import DEFAULT_VERSION, server_profile
 from .domain.store import Store
 from .http.app import build_app
-from .http.state import DEFAULT_VERSION, EmulatorState
+from .http.guard import ConnectionGuard
+from .http.limits import DEFAULT_LIMITS, Limits
+from .http.state import EmulatorState
 from .wire.render import render_authorization
 
-__all__ = ["Emulator", "ThreadedEmulator"]
-
-_T = TypeVar("_T")
-_STARTUP_TIMEOUT = 30.0
+__all__ = ["Emulator"]
 
 
 class Emulator:
@@ -40,10 +39,16 @@ class Emulator:
         async with Emulator(token="my-token") as emu:
             ...  # talk to emu.url with emu.token
 
-    ``hash_cost`` sets the password-hash work (10 models bcrypt's ~70 ms, 4 is fast);
-    ``password_rule`` (``"current"`` for 2.7.6+, ``"legacy"`` before) and
-    ``strong_passwords`` choose the server's password rules; ``fault_plan`` makes
-    legacy-route requests fail on purpose; ``access_log`` gets one line per request.
+    ``version`` picks the release to play (``"v2.7.5"``, ``"v2.7.12"``, ``"v2.9.1"``): its
+    ``X-Influxdb-Version``, its password rule, whether v2 tokens are hashed, its CSV tag
+    escaping (see :class:`ServerProfile`). ``password_rule`` (``"current"`` for 2.7.6+,
+    ``"legacy"`` before), ``strong_passwords`` and ``hashed_tokens`` override the
+    release's defaults. ``hash_cost`` sets the password-hash work (10 models bcrypt's
+    ~70 ms, 4 is fast); ``fault_plan`` makes legacy-route requests fail on purpose;
+    ``limits`` bounds timeouts and kept bytes; ``access_log`` gets one line per request.
+
+    The emulator stores no time-series data: ``/write`` validates line protocol and drops
+    the points, and every ``/query`` that would read data answers a valid empty result.
     """
 
     def __init__(
@@ -57,11 +62,14 @@ class Emulator:
         port: int = 0,
         hash_cost: int = BCRYPT_DEFAULT_COST,
         hash_concurrency: int | None = None,
-        password_rule: PasswordRule | str = PasswordRule.CURRENT,
+        password_rule: PasswordRule | str | None = None,
         strong_passwords: bool = False,
         fault_plan: FaultPlan | None = None,
         version: str = DEFAULT_VERSION,
+        hashed_tokens: bool | None = None,
         ui: bool = True,
+        metrics: bool = True,
+        limits: Limits | None = None,
         access_log: logging.Logger | None = None,
     ) -> None:
         self._host = host
@@ -69,14 +77,25 @@ class Emulator:
         self._access_log = access_log
         self.store = Store()
         """The in-memory database; use it from the emulator's event loop only."""
+        profile = server_profile(version)
+        if hashed_tokens and not profile.supports_hashed_tokens:
+            msg = f"--use-hashed-tokens exists only from InfluxDB 2.8.0, not in {version}"
+            raise ValueError(msg)
+        limits = limits or DEFAULT_LIMITS
+        rule = profile.password_rule if password_rule is None else PasswordRule(password_rule)
+        if hashed_tokens is None:
+            hashed_tokens = profile.hashed_tokens_by_default
         self._state = EmulatorState(
             store=self.store,
             hasher=PasswordHasher(hash_cost, hash_concurrency),
-            passwords=PasswordRules(PasswordRule(password_rule), strong_passwords),
+            passwords=PasswordRules(rule, strong_passwords),
             faults=fault_plan or FaultPlan(),
-            requests=RequestLog(),
-            version=version,
+            requests=RequestLog(limits.max_logged_requests),
+            profile=profile,
+            hashed_tokens=hashed_tokens,
             ui=ui,
+            metrics=metrics,
+            limits=limits,
         )
         org_record = self.store.create_org(org)
         user_record = self.store.create_user(user)
@@ -91,6 +110,7 @@ class Emulator:
             token=token,
         )
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
         self._url: str | None = None
 
     def __repr__(self) -> str:
@@ -104,7 +124,16 @@ class Emulator:
         if self._runner is not None:
             msg = "this emulator is already running"
             raise RuntimeError(msg)
-        options: dict[str, Any] = {"handle_signals": False, "shutdown_timeout": 2.0}
+        limits = self._state.limits
+        # auto_decompress off: the server reads gzip bodies itself, as influxd does on /write
+        # (and nowhere else: an /api/v2 body is JSON or an error).
+        options: dict[str, Any] = {
+            "handle_signals": False,
+            "shutdown_timeout": 2.0,
+            "auto_decompress": False,
+        }
+        if limits.idle_timeout is not None:
+            options["keepalive_timeout"] = limits.idle_timeout
         if self._access_log is None:
             options["access_log"] = None
         else:
@@ -112,14 +141,20 @@ class Emulator:
             options["access_log_class"] = RedactingAccessLogger
         runner = web.AppRunner(build_app(self._state), **options)
         await runner.setup()
+        # Listen through the guard rather than a TCPSite, so a connection that never sends
+        # a request head is closed on every aiohttp release (see http/guard.py).
         try:
-            site = web.TCPSite(runner, self._host, self._port)
-            await site.start()
+            if runner.server is None:  # pragma: no cover - setup() always makes one
+                msg = "the aiohttp runner has no server after setup"
+                raise RuntimeError(msg)
+            guard = ConnectionGuard(runner.server, limits.read_header_timeout)
+            listener = await asyncio.get_running_loop().create_server(guard, self._host, self._port)
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
-        port = runner.addresses[0][1]
+        self._state.guard = guard
+        self._runner, self._listener = runner, listener
+        port = listener.sockets[0].getsockname()[1]
         host = f"[{self._host}]" if ":" in self._host else self._host
         self._url = f"http://{host}:{port}"
         return self
@@ -127,8 +162,16 @@ class Emulator:
     async def close(self) -> None:
         """Stop serving; safe to call twice."""
         runner, self._runner = self._runner, None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        if self._state.guard is not None:
+            self._state.guard.close()
         if runner is not None:
+            # Closes the idle connections, then waits for the busy ones (aiohttp 3.9+).
             await runner.cleanup()
+        if listener is not None:
+            await listener.wait_closed()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -185,8 +228,8 @@ class Emulator:
 
     @property
     def version(self) -> str:
-        """The release it claims to be (``X-Influxdb-Version``, ``/health``)."""
-        return self._state.version
+        """The release it plays (``X-Influxdb-Version``, ``/health``)."""
+        return self._state.profile.version
 
     @property
     def faults(self) -> FaultPlan:
@@ -217,6 +260,38 @@ class Emulator:
     def create_bucket(self, name: str, *, org_id: str | None = None) -> str:
         """Create a bucket in ``org_id`` (default: the initial org); returns its ID."""
         return self.store.create_bucket(org_id or self._org_id, name).id
+
+    def delete_bucket(self, bucket_id: str) -> None:
+        """Delete a bucket, and its stored DBRP mappings with it."""
+        self.store.delete_bucket(bucket_id)
+
+    def create_dbrp(
+        self,
+        database: str,
+        bucket_id: str,
+        *,
+        retention_policy: str = "autogen",
+        default: bool = False,
+        org_id: str | None = None,
+    ) -> DBRPMapping:
+        """Create a physical DBRP mapping, as ``POST /api/v2/dbrps`` with the operator token
+        would (the first of a database becomes its default)."""
+        mapping = DBRPMapping(
+            id="",
+            database=database,
+            retention_policy=retention_policy,
+            default=default,
+            virtual=False,
+            org_id=org_id or self._org_id,
+            bucket_id=bucket_id,
+        )
+        return DBRPService(self.store).create(self._operator, mapping)
+
+    def dbrp_mappings(self, *, org_id: str | None = None) -> list[DBRPMapping]:
+        """Every mapping of an org (default: the initial one), physical then virtual, as the
+        operator token lists them."""
+        flt = DBRPFilter(org_id=org_id or self._org_id)
+        return DBRPService(self.store).find_many(self._operator, flt)
 
     def mint_token(
         self,
@@ -278,6 +353,28 @@ class Emulator:
         password_hash = await self._state.hasher.hash(password)
         self.store.set_password_hash(auth_id, password_hash)
 
+    async def import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        org_id: str | None = None,
+        user_id: str | None = None,
+    ) -> LegacyAuthorization:
+        """Seed a 1.x user as ``influxd upgrade`` imports it: a legacy authorization whose
+        password hash is stored without any rule checked (``SetPasswordHash``).
+
+        A 1.x password under 8 or over 72 bytes is stored all the same; from 2.7.6 its
+        logins are then refused (401 ``Unauthorized`` on ``/query`` and ``/write``) until
+        a new password is set, which is the upgrade scenario to test.
+        """
+        authorization = await self.create_legacy_authorization(
+            username, permissions, org_id=org_id, user_id=user_id
+        )
+        await self.set_password(authorization.id, password, check_rules=False)
+        return authorization
+
     def legacy_authorization(self, auth_id: str) -> LegacyAuthorization | None:
         """The current state of a legacy authorization, or ``None`` if it does not exist."""
         record = self.store.legacy(auth_id)
@@ -293,236 +390,3 @@ class Emulator:
         if password_hash is None:
             return False
         return await self._state.hasher.verify(password, password_hash)
-
-
-class ThreadedEmulator:
-    """An :class:`Emulator` serving from a thread with its own event loop.
-
-    For synchronous tests and for tests whose event loop is not the emulator's (the pytest
-    fixture uses it). A plain context manager; seeding methods block until done::
-
-        with ThreadedEmulator(hash_cost=4) as emu:
-            auth = emu.create_legacy_authorization("grafana", password="s3cret-pass")
-
-    Accepts the same keyword arguments as :class:`Emulator`.
-    """
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._emulator: Emulator | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-
-    def __repr__(self) -> str:
-        return f"Threaded{self._emulator!r}" if self._emulator else "ThreadedEmulator(not started)"
-
-    def start(self) -> Self:
-        """Start the thread and wait until the emulator is serving."""
-        if self._thread is not None:
-            msg = "this emulator is already running"
-            raise RuntimeError(msg)
-        started: Future[None] = Future()
-        self._thread = threading.Thread(
-            target=self._serve, args=(started,), name="legacyauth-emulator", daemon=True
-        )
-        self._thread.start()
-        try:
-            started.result(timeout=_STARTUP_TIMEOUT)
-        except BaseException:
-            self._thread.join(timeout=_STARTUP_TIMEOUT)
-            self._thread = None
-            raise
-        return self
-
-    def close(self) -> None:
-        """Stop serving and join the thread; safe to call twice."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        thread.join()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _serve(self, started: Future[None]) -> None:
-        async def main() -> None:
-            try:
-                self._loop = asyncio.get_running_loop()
-                self._stop = asyncio.Event()
-                self._emulator = Emulator(**self._options)
-                await self._emulator.start()
-            except BaseException as exc:
-                started.set_exception(exc)
-                return
-            started.set_result(None)
-            try:
-                await self._stop.wait()
-            finally:
-                await self._emulator.close()
-
-        asyncio.run(main())
-
-    @property
-    def emulator(self) -> Emulator:
-        """The running emulator; touch its store only through :meth:`call` or :meth:`run`."""
-        if self._emulator is None or self._thread is None:
-            msg = "the emulator is not running; use `with ThreadedEmulator(...)`"
-            raise RuntimeError(msg)
-        return self._emulator
-
-    def run(self, make: Callable[[Emulator], Awaitable[_T]]) -> _T:
-        """Run ``make(emulator)`` on the emulator's loop and wait for its result."""
-        emulator, loop = self.emulator, self._loop
-        if loop is None:  # pragma: no cover - the loop is set before the emulator exists
-            msg = "the emulator's event loop is not running"
-            raise RuntimeError(msg)
-
-        async def invoke() -> _T:
-            return await make(emulator)
-
-        return asyncio.run_coroutine_threadsafe(invoke(), loop).result()
-
-    def call(self, function: Callable[[Emulator], _T]) -> _T:
-        """Run ``function(emulator)`` on the emulator's loop and return its result."""
-
-        async def invoke(emulator: Emulator) -> _T:
-            return function(emulator)
-
-        return self.run(invoke)
-
-    # The same surface as Emulator, made thread-safe by running on the emulator's loop.
-
-    @property
-    def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:54321``."""
-        return self.emulator.url
-
-    @property
-    def token(self) -> str:
-        """The operator token."""
-        return self.emulator.token
-
-    @property
-    def org(self) -> str:
-        """The name of the initial org."""
-        return self.call(lambda emulator: emulator.org)
-
-    @property
-    def org_id(self) -> str:
-        """The ID of the initial org."""
-        return self.emulator.org_id
-
-    @property
-    def user(self) -> str:
-        """The name of the initial user."""
-        return self.call(lambda emulator: emulator.user)
-
-    @property
-    def user_id(self) -> str:
-        """The ID of the initial user."""
-        return self.emulator.user_id
-
-    @property
-    def buckets(self) -> Mapping[str, str]:
-        """The initial buckets: name to ID."""
-        return self.emulator.buckets
-
-    @property
-    def version(self) -> str:
-        """The release it claims to be."""
-        return self.emulator.version
-
-    @property
-    def faults(self) -> FaultPlan:
-        """The fault plan (thread-safe)."""
-        return self.emulator.faults
-
-    @property
-    def requests(self) -> RequestLog:
-        """The request log (thread-safe)."""
-        return self.emulator.requests
-
-    def create_org(self, name: str, description: str = "") -> str:
-        """See :meth:`Emulator.create_org`."""
-        return self.call(lambda emulator: emulator.create_org(name, description))
-
-    def create_user(self, name: str, *, active: bool = True) -> str:
-        """See :meth:`Emulator.create_user`."""
-        return self.call(lambda emulator: emulator.create_user(name, active=active))
-
-    def create_bucket(self, name: str, *, org_id: str | None = None) -> str:
-        """See :meth:`Emulator.create_bucket`."""
-        return self.call(lambda emulator: emulator.create_bucket(name, org_id=org_id))
-
-    def mint_token(
-        self,
-        permissions: Iterable[Permission],
-        *,
-        org_id: str | None = None,
-        user_id: str | None = None,
-        description: str = "",
-        active: bool = True,
-    ) -> str:
-        """See :meth:`Emulator.mint_token`."""
-        granted = tuple(permissions)
-        return self.call(
-            lambda emulator: emulator.mint_token(
-                granted, org_id=org_id, user_id=user_id, description=description, active=active
-            )
-        )
-
-    def bucket_permissions(self, *, read: bool = True, write: bool = True) -> list[Permission]:
-        """See :meth:`Emulator.bucket_permissions`."""
-        return self.call(lambda emulator: emulator.bucket_permissions(read=read, write=write))
-
-    def create_legacy_authorization(
-        self,
-        username: str,
-        permissions: Iterable[Permission] | None = None,
-        *,
-        password: str | None = None,
-        org_id: str | None = None,
-        user_id: str | None = None,
-        active: bool = True,
-        description: str = "",
-    ) -> LegacyAuthorization:
-        """See :meth:`Emulator.create_legacy_authorization`."""
-        granted = None if permissions is None else tuple(permissions)
-        return self.run(
-            lambda emulator: emulator.create_legacy_authorization(
-                username,
-                granted,
-                password=password,
-                org_id=org_id,
-                user_id=user_id,
-                active=active,
-                description=description,
-            )
-        )
-
-    def set_password(self, auth_id: str, password: str, *, check_rules: bool = True) -> None:
-        """See :meth:`Emulator.set_password`."""
-        self.run(lambda emulator: emulator.set_password(auth_id, password, check_rules=check_rules))
-
-    def legacy_authorization(self, auth_id: str) -> LegacyAuthorization | None:
-        """See :meth:`Emulator.legacy_authorization`."""
-        return self.call(lambda emulator: emulator.legacy_authorization(auth_id))
-
-    def legacy_authorizations(self) -> list[LegacyAuthorization]:
-        """See :meth:`Emulator.legacy_authorizations`."""
-        return self.call(lambda emulator: emulator.legacy_authorizations())
-
-    def password_matches(self, auth_id: str, password: str) -> bool:
-        """See :meth:`Emulator.password_matches`."""
-        return self.run(lambda emulator: emulator.password_matches(auth_id, password))

@@ -15,9 +15,8 @@ from aioinflux_legacyauth import LegacyAuthClient
 from aioinflux_legacyauth.cli import main
 
 if TYPE_CHECKING:
-    from conftest import RunCli
-
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import RunCli
 
 COMMANDS = (
     "create",

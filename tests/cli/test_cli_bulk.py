@@ -11,10 +11,9 @@ from aioinflux_legacyauth import Permission
 from aioinflux_legacyauth.emulator import Fault, permission
 
 if TYPE_CHECKING:
-    from conftest import RunCli
-
     from aioinflux_legacyauth import LegacyAuthorization
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import RunCli
 
 MISSING_ID = "0123456789abcdef"
 ITEM_KEYS = ["id", "username", "outcome", "status", "code", "message", "attempts"]

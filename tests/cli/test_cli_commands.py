@@ -11,10 +11,9 @@ import pytest
 from aioinflux_legacyauth import Permission
 
 if TYPE_CHECKING:
-    from conftest import RunCli
-
     from aioinflux_legacyauth import LegacyAuthorization
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import RunCli
 
 MISSING_ID = "0123456789abcdef"
 OLD_PASSWORD = "old-secret-pass"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from aioinflux_legacyauth.cli._http_debug import redact_body, redact_headers, redact_params
+from aioinflux_legacyauth._transports.debug import redact_body, redact_headers, redact_params
+from aioinflux_legacyauth.emulator import Fault
 
 if TYPE_CHECKING:
-    from conftest import RunCli
-
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import RunCli
 
 DEAD_HOST = "http://127.0.0.1:9"
 PASSWORD = "debug-secret-pass-1"
@@ -83,11 +83,16 @@ def test_skip_verify_flag_and_variable_turn_verification_off(
 ) -> None:
     """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client (which warns about it)."""
     warning = "TLS certificate verification is turned off"
-    for options in ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}}):
+    verifying: tuple[dict[str, Any], ...] = ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}})
+    for options in verifying:
         caplog.clear()
         assert run_cli("list", **options).status == 0
         assert warning not in caplog.text
-    for argv, options in ((("--skip-verify",), {}), ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}})):
+    skipping: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+        (("--skip-verify",), {}),
+        ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}}),
+    )
+    for argv, options in skipping:
         caplog.clear()
         assert run_cli("list", *argv, **options).status == 0
         assert warning in caplog.text
@@ -126,6 +131,26 @@ def test_http_debug_shows_exchanges_without_secrets(
     assert changed.stdout == ""
     assert "?token=debugged" in changed.stderr
     assert PASSWORD not in changed.output
+
+
+def test_http_debug_delete_whose_answer_was_lost_is_done(
+    run_cli: RunCli, emulator: ThreadedEmulator
+) -> None:
+    """With --http-debug too, a DELETE applied and then cut off is reported deleted.
+
+    The debugging transport's session once resent the DELETE silently (aiohttp's own
+    retry of idempotent requests), so the client saw only the resend's 404 and reported
+    "not found" for a credential this very command had deleted.
+    """
+    auth = emulator.create_legacy_authorization("cut-off")
+    emulator.faults.add(Fault.drop_after(), method="DELETE", times=1)
+    result = run_cli("delete", "--id", auth.id, "--json", "--http-debug")
+    assert result.status == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == auth.id
+    assert emulator.legacy_authorizations() == []
+    # The lost answer is shown as such, then the retry that found the credential gone.
+    assert "< DELETE " in result.stderr
+    assert "< 404 Not Found" in result.stderr
 
 
 def test_http_debug_shows_failures(run_cli: RunCli) -> None:

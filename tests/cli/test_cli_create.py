@@ -12,9 +12,8 @@ from aioinflux_legacyauth import Permission
 from aioinflux_legacyauth.emulator import Fault
 
 if TYPE_CHECKING:
-    from conftest import CliResult, RunCli
-
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import CliResult, RunCli
 
 PASSWORD = "create-secret-1"
 EMULATOR_OPTIONS = {"buckets": ("my-bucket", "logs")}

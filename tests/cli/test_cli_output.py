@@ -11,9 +11,8 @@ from rich.console import Console
 from aioinflux_legacyauth.cli._output import Output
 
 if TYPE_CHECKING:
-    from conftest import RunCli
-
     from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests.cli.conftest import RunCli
 
 HEADERS = ["ID", "Description", "Username", "v2 User Name", "v2 User ID", "Status", "Permissions"]
 LONG_NAME = "telegraf-" + "x" * 150

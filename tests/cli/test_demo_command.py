@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .conftest import RunCli
+    from tests.cli.conftest import RunCli
 
 
 def test_the_demo_runs_every_step_and_reports(run_cli: RunCli) -> None:

@@ -11,11 +11,11 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aioinflux_legacyauth._journal import Journal, Target
 from aioinflux_legacyauth.emulator import ThreadedEmulator
+from aioinflux_legacyauth.rotation.journal import Journal, Target
 
 if TYPE_CHECKING:
-    from .conftest import RunCli
+    from tests.cli.conftest import RunCli
 
 OLD = "old-Password-1"
 

@@ -27,6 +27,7 @@ from aioinflux_legacyauth import (
     TransportError,
     use_trace_span,
 )
+from aioinflux_legacyauth.testing import MockTransport
 
 BASE = "http://influx.test:8086"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -58,7 +59,7 @@ def ok_body(auth_doc: Callable[..., dict[str, Any]]) -> Callable[..., RawRespons
     return build
 
 
-async def open_client(transport: Any, **options: Any) -> LegacyAuthClient:
+async def open_client(transport: MockTransport, **options: Any) -> LegacyAuthClient:
     """An open client on a fake transport whose retries never sleep."""
     client = LegacyAuthClient(
         BASE, token="t0ken", transport=transport, retry=RetryPolicy(instant=True), **options
@@ -67,9 +68,7 @@ async def open_client(transport: Any, **options: Any) -> LegacyAuthClient:
     return client
 
 
-async def test_update_outcomes_in_input_order(
-    fake_transport: Any, ok_body: Callable[..., RawResponse]
-) -> None:
+async def test_update_outcomes_in_input_order(ok_body: Callable[..., RawResponse]) -> None:
     """Each item gets its own outcome, reported in input order although finishing out of it."""
     missing, refused = "00000000000000a1", "00000000000000a2"
 
@@ -83,7 +82,7 @@ async def test_update_outcomes_in_input_order(
         return ok_body(auth_id, status="inactive")
 
     items = [*ids(30), missing, *ids(30, 100), refused]
-    transport = fake_transport(handler)
+    transport = MockTransport(handler)
     client = await open_client(transport)
     report = await client.bulk_update(items, status=AuthStatus.INACTIVE, concurrency=8)
     await client.close()
@@ -95,35 +94,35 @@ async def test_update_outcomes_in_input_order(
     assert failed.message == "unknown authorization status"
     assert not report.all_ok
     assert transport.max_in_flight <= 8
-    assert all(json.loads(r.body) == {"status": "inactive"} for r in transport.requests)
+    assert all(json.loads(r.body or b"") == {"status": "inactive"} for r in transport.requests)
 
 
-async def test_unknown_when_sent_but_never_answered(fake_transport: Any) -> None:
+async def test_unknown_when_sent_but_never_answered() -> None:
     """A request that timed out after sending on every attempt is unknown, not failed."""
 
     def handler(request: Request) -> RawResponse:
         raise TransportError("timed out", method="PATCH", path=request.path, maybe_sent=True)
 
-    client = await open_client(fake_transport(handler))
+    client = await open_client(MockTransport(handler))
     report = await client.bulk_update(ids(2), status="inactive")
     await client.close()
     assert [result.outcome for result in report.results] == [Outcome.UNKNOWN] * 2
     assert report.results[0].attempts == 4
 
 
-async def test_failed_when_never_sent(fake_transport: Any) -> None:
+async def test_failed_when_never_sent() -> None:
     """A connection that never opened is failed: nothing can have changed."""
 
     def handler(request: Request) -> RawResponse:
         raise TransportError("refused", method="DELETE", path=request.path, maybe_sent=False)
 
-    client = await open_client(fake_transport(handler))
+    client = await open_client(MockTransport(handler))
     report = await client.bulk_delete(ids(1))
     await client.close()
     assert report.results[0].outcome is Outcome.FAILED
 
 
-async def test_delete_lost_answer_is_already_done(fake_transport: Any) -> None:
+async def test_delete_lost_answer_is_already_done() -> None:
     """A DELETE applied but unanswered, whose retry gets 404, ends already_done."""
     applied: set[str] = set()
 
@@ -134,7 +133,7 @@ async def test_delete_lost_answer_is_already_done(fake_transport: Any) -> None:
         applied.add(auth_id)
         raise TransportError("reset", method="DELETE", path=request.path, maybe_sent=True)
 
-    client = await open_client(fake_transport(handler))
+    client = await open_client(MockTransport(handler))
     report = await client.bulk_delete(ids(3))
     await client.close()
     assert report.all_ok
@@ -142,10 +141,10 @@ async def test_delete_lost_answer_is_already_done(fake_transport: Any) -> None:
     assert report.results[0].attempts == 2
 
 
-async def test_missing_ok(fake_transport: Any) -> None:
+async def test_missing_ok() -> None:
     """missing_ok makes a delete of a missing authorization count as done."""
     client = await open_client(
-        fake_transport(lambda request: error(404, "not found", "authorization not found"))
+        MockTransport(lambda request: error(404, "not found", "authorization not found"))
     )
     strict = await client.bulk_delete(ids(2))
     lenient = await client.bulk_delete(ids(2), missing_ok=True)
@@ -154,9 +153,9 @@ async def test_missing_ok(fake_transport: Any) -> None:
     assert lenient.all_ok
 
 
-async def test_unauthorized_stops_the_batch(fake_transport: Any) -> None:
+async def test_unauthorized_stops_the_batch() -> None:
     """A 401 stops scheduling in any mode; items never started are skipped, not failed."""
-    transport = fake_transport(
+    transport = MockTransport(
         lambda request: error(401, "unauthorized", "write:users/0d9c39f0a1b2c000 is unauthorized")
     )
     client = await open_client(transport)
@@ -169,7 +168,7 @@ async def test_unauthorized_stops_the_batch(fake_transport: Any) -> None:
     assert [result.key for result in report.results] == ids(50)
 
 
-async def test_fail_fast(fake_transport: Any, ok_body: Callable[..., RawResponse]) -> None:
+async def test_fail_fast(ok_body: Callable[..., RawResponse]) -> None:
     """fail_fast stops after the first item that failed for good."""
 
     def handler(request: Request) -> RawResponse:
@@ -177,7 +176,7 @@ async def test_fail_fast(fake_transport: Any, ok_body: Callable[..., RawResponse
             return error(400, "invalid", "unknown authorization status")
         return ok_body(auth_id_of(request))
 
-    client = await open_client(fake_transport(handler))
+    client = await open_client(MockTransport(handler))
     report = await client.bulk_update(ids(10), description="x", concurrency=1, fail_fast=True)
     await client.close()
     assert [result.outcome for result in report.results] == [
@@ -188,9 +187,7 @@ async def test_fail_fast(fake_transport: Any, ok_body: Callable[..., RawResponse
     ]
 
 
-async def test_dry_run_sends_only_reads(
-    fake_transport: Any, ok_body: Callable[..., RawResponse]
-) -> None:
+async def test_dry_run_sends_only_reads(ok_body: Callable[..., RawResponse]) -> None:
     """dry_run reads each authorization and changes nothing."""
 
     def handler(request: Request) -> RawResponse:
@@ -201,7 +198,7 @@ async def test_dry_run_sends_only_reads(
             return error(404, "not found", "authorization not found")
         return ok_body(auth_id)
 
-    transport = fake_transport(handler)
+    transport = MockTransport(handler)
     client = await open_client(transport)
     report = await client.bulk_update(ids(3), status="inactive", dry_run=True)
     await client.close()
@@ -215,9 +212,9 @@ async def test_dry_run_sends_only_reads(
     assert report.results[0].message == "dry run: would set status to inactive"
 
 
-async def test_set_password_pairs(fake_transport: Any) -> None:
+async def test_set_password_pairs() -> None:
     """Passwords are checked locally; a refused one is failed and never sent."""
-    transport = fake_transport(lambda request: RawResponse(204, {}, b""))
+    transport = MockTransport(lambda request: RawResponse(204, {}, b""))
     client = await open_client(transport)
     good, bad = ids(2)
     report = await client.bulk_set_password({good: "long-enough-password", bad: "short"})
@@ -229,9 +226,9 @@ async def test_set_password_pairs(fake_transport: Any) -> None:
     assert "short" not in repr(report)
 
 
-async def test_malformed_items_are_reported(fake_transport: Any) -> None:
+async def test_malformed_items_are_reported() -> None:
     """Bad input items are failed with a message naming the problem; the rest run."""
-    transport = fake_transport(lambda request: RawResponse(204, {}, b""))
+    transport = MockTransport(lambda request: RawResponse(204, {}, b""))
     client = await open_client(transport)
     report = await client.bulk_delete([ids(1)[0], "", 42, None])  # type: ignore[list-item]
     pairs = await client.bulk_set_password([("0000000000000001", None), "a-secret-string"])  # type: ignore[list-item]
@@ -242,9 +239,9 @@ async def test_malformed_items_are_reported(fake_transport: Any) -> None:
     assert "a-secret-string" not in repr(pairs)
 
 
-async def test_trace_spans_fan_out(fake_transport: Any) -> None:
+async def test_trace_spans_fan_out() -> None:
     """Every item carries a child of the call's span: same trace_id, its own span_id."""
-    transport = fake_transport(lambda request: RawResponse(204, {}, b""))
+    transport = MockTransport(lambda request: RawResponse(204, {}, b""))
     client = await open_client(transport)
     parent = TraceSpan.new({"job": "rotate"})
     with use_trace_span(parent):
@@ -262,9 +259,9 @@ async def test_trace_spans_fan_out(fake_transport: Any) -> None:
     assert {span.trace_id for span in spans[5:]} == {unscoped.trace_span.trace_id}
 
 
-async def test_callbacks_and_async_input(fake_transport: Any) -> None:
+async def test_callbacks_and_async_input() -> None:
     """on_result sees every item; on_progress counts up; async iterables work."""
-    transport = fake_transport(lambda request: RawResponse(204, {}, b""))
+    transport = MockTransport(lambda request: RawResponse(204, {}, b""))
     client = await open_client(transport)
     seen: list[ItemResult] = []
     progress: list[tuple[int, int | None]] = []
@@ -289,9 +286,9 @@ async def test_callbacks_and_async_input(fake_transport: Any) -> None:
     assert listed.all_ok
 
 
-async def test_failing_callback_propagates(fake_transport: Any) -> None:
+async def test_failing_callback_propagates() -> None:
     """A callback's own error stops the batch and reaches the caller unwrapped."""
-    client = await open_client(fake_transport(lambda request: RawResponse(204, {}, b"")))
+    client = await open_client(MockTransport(lambda request: RawResponse(204, {}, b"")))
 
     def on_result(result: ItemResult) -> None:
         message = "journal disk full"
@@ -302,7 +299,7 @@ async def test_failing_callback_propagates(fake_transport: Any) -> None:
     await client.close()
 
 
-async def test_cancellation_reports_in_flight_as_unknown(fake_transport: Any) -> None:
+async def test_cancellation_reports_in_flight_as_unknown() -> None:
     """Cancelling a bulk call stops it promptly; items cut off are reported unknown."""
     started = asyncio.Event()
 
@@ -311,7 +308,7 @@ async def test_cancellation_reports_in_flight_as_unknown(fake_transport: Any) ->
         await asyncio.sleep(3600)
         return RawResponse(204, {}, b"")
 
-    transport = fake_transport(handler)
+    transport = MockTransport(handler)
     client = await open_client(transport)
     seen: list[ItemResult] = []
     task = asyncio.create_task(client.bulk_delete(ids(100), concurrency=4, on_result=seen.append))
@@ -325,10 +322,10 @@ async def test_cancellation_reports_in_flight_as_unknown(fake_transport: Any) ->
     assert {result.outcome for result in seen} == {Outcome.UNKNOWN}
 
 
-async def test_raise_for_failures(fake_transport: Any) -> None:
+async def test_raise_for_failures() -> None:
     """raise_for_failures raises a BulkError (an ExceptionGroup) carrying the report."""
     client = await open_client(
-        fake_transport(lambda request: error(404, "not found", "authorization not found"))
+        MockTransport(lambda request: error(404, "not found", "authorization not found"))
     )
     report = await client.bulk_delete(ids(3))
     ok = await client.bulk_delete(ids(3), missing_ok=True)
@@ -342,21 +339,37 @@ async def test_raise_for_failures(fake_transport: Any) -> None:
     assert len(group.exceptions) == 3
     assert "3 of 3 items failed (3 not_found)" in str(group)
     _, rest = group.split(lambda exc: False)
-    assert rest is not None
+    assert isinstance(rest, BulkError)
     assert rest.report is report
 
 
 @pytest.mark.parametrize("concurrency", [0, -1, 1.5, True])
-async def test_bad_concurrency(fake_transport: Any, concurrency: Any) -> None:
+async def test_bad_concurrency(concurrency: Any) -> None:
     """A concurrency that is not a positive integer is refused with its value named."""
-    client = await open_client(fake_transport(lambda request: RawResponse(204, {}, b"")))
+    client = await open_client(MockTransport(lambda request: RawResponse(204, {}, b"")))
     with pytest.raises(ValueError, match="concurrency must be a positive integer"):
         await client.bulk_delete(ids(1), concurrency=concurrency)
     await client.close()
 
 
-async def test_bulk_on_unopened_client_fails_up_front(fake_transport: Any) -> None:
+async def test_bulk_on_unopened_client_fails_up_front() -> None:
     """A bulk call on a client that is not open raises instead of failing every item."""
-    client = LegacyAuthClient(BASE, token="t0ken", transport=fake_transport(lambda r: None))
+    client = LegacyAuthClient(
+        BASE, token="t0ken", transport=MockTransport(lambda r: RawResponse(204, {}, b""))
+    )
     with pytest.raises(Exception, match="not open"):
         await client.bulk_delete(ids(3))
+
+
+async def test_items_never_started_do_not_show_a_password() -> None:
+    """A batch stopped by a 401 reports the pairs it never started as skipped; a malformed
+    one, which may be a bare password, is named by its type only."""
+    transport = MockTransport(lambda request: error(401, "unauthorized", "unauthorized access"))
+    client = await open_client(transport)
+    items: list[Any] = [(ids(1)[0], "long-enough-password"), "a-secret-string", ("x", 5)]
+    report = await client.bulk_set_password(items, concurrency=1)
+    await client.close()
+    assert [result.outcome for result in report.results] == [Outcome.FAILED] + [Outcome.SKIPPED] * 2
+    assert [result.key for result in report.results] == [ids(1)[0], "<str>", "x"]
+    assert "a-secret-string" not in repr(report)
+    assert "long-enough-password" not in repr(report)

@@ -24,6 +24,7 @@ from aioinflux_legacyauth import (
 from aioinflux_legacyauth import _sansio as sansio
 from aioinflux_legacyauth._retry import RetryPolicy
 from aioinflux_legacyauth.emulator import ThreadedEmulator
+from aioinflux_legacyauth.testing import MockTransport
 
 BASE = "http://influx.test:8086"
 ORG_ID = "4e7a6b1c2d3f5a6b"
@@ -49,17 +50,11 @@ def bucket(name: str, bucket_id: str = BUCKET_ID, org_id: str = ORG_ID) -> dict[
 
 
 @pytest.fixture
-def scripted(fake_transport: Any) -> Callable[[Answer], Any]:
-    """A transport answering each request with ``answer(request)``."""
-    return fake_transport  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def connect(scripted: Callable[[Answer], Any]) -> Callable[[Answer], Any]:
+def connect() -> Callable[[Answer], Any]:
     """Make an (unopened) client and its transport from an answer function."""
 
-    def make(answer: Answer) -> tuple[LegacyAuthClient, Any]:
-        transport = scripted(answer)
+    def make(answer: Answer) -> tuple[LegacyAuthClient, MockTransport]:
+        transport = MockTransport(answer)
         client = LegacyAuthClient(
             BASE, token="s3cret", transport=transport, retry=RetryPolicy.disabled()
         )
@@ -306,22 +301,22 @@ async def test_lookups_against_the_emulator(legacyauth_emulator: ThreadedEmulato
 
 def test_bucket_builders() -> None:
     """The two bucket requests, with the caller's headers."""
-    found = sansio.build_find_bucket("metrics", ORG_ID, HEADERS)
+    found = sansio.build_find_bucket("metrics", ORG_ID, HEADERS).request
     assert (found.method, found.path, found.params) == (
         "GET",
         "/api/v2/buckets",
         (("name", "metrics"), ("orgID", ORG_ID)),
     )
     assert found.headers == HEADERS
-    got = sansio.build_get_bucket(BUCKET_ID, HEADERS)
+    got = sansio.build_get_bucket(BUCKET_ID, HEADERS).request
     assert (got.method, got.path, got.params) == ("GET", f"/api/v2/buckets/{BUCKET_ID}", ())
     # An ID never reaches another route.
-    assert sansio.build_get_bucket("../orgs", HEADERS).path == "/api/v2/buckets/..%2Forgs"
+    assert sansio.build_get_bucket("../orgs", HEADERS).request.path == "/api/v2/buckets/..%2Forgs"
 
 
 def test_parse_bucket_id() -> None:
     """The named bucket's ID, None when absent; a malformed answer is a decode error."""
-    request = sansio.build_find_bucket("metrics", ORG_ID, HEADERS)
+    request = sansio.build_find_bucket("metrics", ORG_ID, HEADERS).request
     listed = reply(200, {"buckets": [bucket("other", "0000000000000001"), bucket("metrics")]})
     assert sansio.parse_bucket_id(request, listed) == BUCKET_ID
     assert sansio.parse_bucket_id(request, reply(200, {"buckets": []})) is None
@@ -335,7 +330,7 @@ def test_parse_bucket_id() -> None:
 
 def test_parse_bucket_org_id() -> None:
     """The org ID of one bucket; anything else is a decode error."""
-    request = sansio.build_get_bucket(BUCKET_ID, HEADERS)
+    request = sansio.build_get_bucket(BUCKET_ID, HEADERS).request
     assert sansio.parse_bucket_org_id(request, reply(200, bucket("m"))) == ORG_ID
     with pytest.raises(ResponseDecodeError, match="string 'orgID'"):
         sansio.parse_bucket_org_id(request, reply(200, {"id": BUCKET_ID}))

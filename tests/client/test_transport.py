@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -13,15 +13,21 @@ from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 
 from aioinflux_legacyauth import (
+    DEFAULT_TIMEOUT,
+    AiohttpTransport,
     APIError,
+    ClientStateError,
     LegacyAuthClient,
     MethodNotAllowedError,
+    Request,
     RequestTimeoutError,
     ResponseDecodeError,
+    Timeout,
     TransportError,
     UnavailableError,
 )
 from aioinflux_legacyauth._retry import RetryPolicy
+from aioinflux_legacyauth._transports.aiohttp import client_timeout, from_client_timeout
 
 BASE = "http://influx.test:8086"
 AUTH_ID = "0d9c3a1e5b2f4000"
@@ -39,13 +45,6 @@ async def client() -> AsyncIterator[LegacyAuthClient]:
     """An open client that does not retry, so each case shows one response's mapping."""
     async with LegacyAuthClient(BASE, token="t0ken", retry=RetryPolicy.disabled()) as opened:
         yield opened
-
-
-@pytest.fixture
-def mocked() -> AsyncIterator[aioresponses]:
-    """Intercept every aiohttp request."""
-    with aioresponses() as mock:
-        yield mock
 
 
 async def test_timeout_is_request_timeout_error(
@@ -135,6 +134,15 @@ async def test_ui_html_on_wrong_prefix(mocked: aioresponses) -> None:
             await client.get(AUTH_ID)
 
 
+async def test_custom_prefix(mocked: aioresponses, auth_body: Callable[..., bytes]) -> None:
+    """A proxy prefix (and a base path in the URL) is honoured."""
+    mocked.get(f"http://proxy.test/influx/custom/auths/{AUTH_ID}", body=auth_body())
+    async with LegacyAuthClient(
+        "http://proxy.test/influx/", token="t0ken", prefix="/custom/auths/"
+    ) as c:
+        assert (await c.get(AUTH_ID)).id == AUTH_ID
+
+
 async def test_unknown_status_is_api_error(client: LegacyAuthClient, mocked: aioresponses) -> None:
     """A status with no class of its own still gives an APIError with its status."""
     mocked.get(URL, status=418, body=b"teapot", content_type="text/plain")
@@ -182,3 +190,50 @@ async def test_timeout_must_be_client_timeout(client: LegacyAuthClient) -> None:
     """A bare number as timeout is refused with a clear message."""
     with pytest.raises(TypeError, match=r"aiohttp\.ClientTimeout"):
         await client.get(AUTH_ID, timeout=5)  # type: ignore[arg-type]
+
+
+# -- the transport owns its session --------------------------------------------------------
+
+
+async def test_own_session_is_closed_and_a_lent_one_is_not(mocked: aioresponses) -> None:
+    """The transport closes the session it made (an unclosed one would fail this test with
+    a warning), leaves a lent one open, and refuses to send once closed."""
+    mocked.get(URL, status=200, payload={"id": AUTH_ID}, repeat=True)
+    request = Request("GET", f"/private/legacy/authorizations/{AUTH_ID}")
+    own = AiohttpTransport(BASE)
+    assert (await own.send(request, timeout=Timeout(total=5))).status == 200
+    await own.close()
+    with pytest.raises(ClientStateError, match="closed"):
+        await own.send(request, timeout=Timeout(total=5))
+    async with aiohttp.ClientSession() as session:
+        lent = AiohttpTransport(BASE, session=session)
+        assert (await lent.send(request, timeout=Timeout(total=5))).status == 200
+        await lent.close()
+        assert not session.closed
+
+
+async def test_library_timeout_is_enforced(slow_server: TestServer) -> None:
+    """The library's own Timeout works like an aiohttp.ClientTimeout."""
+    url = str(slow_server.make_url("/"))
+    async with LegacyAuthClient(url, token="t0ken", retry=RetryPolicy.disabled()) as client:
+        with pytest.raises(RequestTimeoutError):
+            await client.get(AUTH_ID, timeout=Timeout(total=0.05))
+
+
+def test_client_timeouts_convert_both_ways() -> None:
+    """Each aiohttp timeout lands in the field of the same meaning, and back."""
+    given = aiohttp.ClientTimeout(total=30, connect=7, sock_connect=5, sock_read=20)
+    converted = from_client_timeout(given)
+    assert converted == Timeout(total=30, connect=5, read=20, pool=7)
+    assert client_timeout(converted) == given
+    assert (
+        from_client_timeout(aiohttp.ClientTimeout(total=30, sock_connect=5, sock_read=20))
+        == DEFAULT_TIMEOUT
+    )
+
+
+@pytest.mark.parametrize("value", [-1, float("nan"), "5", True])
+def test_timeout_values_are_checked(value: object) -> None:
+    """A timeout must be a number of seconds or None."""
+    with pytest.raises(ValueError, match=r"Timeout\.read must be None or a number of seconds"):
+        Timeout(read=value)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from multidict import CIMultiDictProxy
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, Emulator
 
 if TYPE_CHECKING:
-    from _servers import StartServer
+    from tests._servers import StartServer
 
 OPERATOR_TOKEN = "operator-token-for-tests"
 PREFIX = "/private/legacy/authorizations"
@@ -73,7 +73,7 @@ class Wire:
         token: object = _DEFAULT,
         authorization: str | None = None,
         json_body: object = _DEFAULT,
-        data: bytes | str | None = None,
+        data: bytes | str | aiohttp.FormData | None = None,
         params: Mapping[str, str] | list[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Reply:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import sys
+from typing import Any
 
 import aiohttp
 import pytest
@@ -18,7 +19,7 @@ pytestmark = [
 COMMAND = [sys.executable, "-m", "aioinflux_legacyauth.emulator"]
 
 
-async def _start(*args: str) -> tuple[asyncio.subprocess.Process, dict[str, object]]:
+async def _start(*args: str) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
     process = await asyncio.create_subprocess_exec(
         *COMMAND,
         *args,
@@ -46,7 +47,7 @@ async def test_cli_prints_where_to_connect_and_stops_cleanly() -> None:
     try:
         assert set(ready) == {"url", "token", "org_id", "user_id", "buckets"}
         assert ready["token"] == "cli-token"
-        assert set(ready["buckets"]) == {"metrics", "logs"}  # type: ignore[arg-type]
+        assert set(ready["buckets"]) == {"metrics", "logs"}
         async with aiohttp.ClientSession(headers={"Authorization": "Token cli-token"}) as session:
             async with session.get(f"{ready['url']}/api/v2/buckets?org=acme") as response:
                 names = {bucket["name"] for bucket in (await response.json())["buckets"]}

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
     StartEmulator = Callable[..., Awaitable[Wire]]
 

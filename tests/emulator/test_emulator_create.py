@@ -16,7 +16,7 @@ import pytest
 from aioinflux_legacyauth.emulator import operator_permissions, permission
 
 if TYPE_CHECKING:
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
 PREFIX = "/private/legacy/authorizations"
 AUTH_KEYS = [

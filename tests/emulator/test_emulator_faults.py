@@ -12,7 +12,7 @@ import pytest
 from aioinflux_legacyauth.emulator import Fault, FaultKind, FaultPlan
 
 if TYPE_CHECKING:
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
     StartEmulator = Callable[..., Awaitable[Wire]]
 

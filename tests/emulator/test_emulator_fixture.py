@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -94,3 +95,40 @@ def test_fixture_works_in_a_project_that_only_installed_the_package(tmp_path: Pa
     result = _run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+
+
+LOAD_THE_PLUGIN = """
+import json
+import sys
+from importlib.metadata import entry_points
+
+(plugin,) = [ep for ep in entry_points(group="pytest11") if ep.name == "legacyauth_emulator"]
+plugin.load()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_loading_the_plugin_imports_neither_aiohttp_web_nor_the_emulator_nor_the_client() -> None:
+    """Issue 10: the plugin pytest loads through the entry point costs nothing until used."""
+    result = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
+        [sys.executable, "-c", LOAD_THE_PLUGIN],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(json.loads(result.stdout))
+    assert "pytest" in loaded  # the plugin did load
+    assert "aiohttp.web" not in loaded
+    assert "aioinflux_legacyauth.emulator.server" not in loaded
+    assert "aioinflux_legacyauth._client" not in loaded
+    assert not {name for name in loaded if name.startswith(("aioinflux_legacyauth", "aiohttp"))}
+
+
+def test_the_former_plugin_path_provides_the_same_fixtures() -> None:
+    """Projects that name aioinflux_legacyauth.emulator.pytest_plugin get the same fixtures."""
+    import _aioinflux_legacyauth_pytestplugin as plugin  # noqa: PLC0415 - the point of the test
+    import aioinflux_legacyauth.emulator.pytest_plugin as former  # noqa: PLC0415
+
+    assert former.legacyauth_emulator is plugin.legacyauth_emulator
+    assert former.legacyauth_emulator_options is plugin.legacyauth_emulator_options

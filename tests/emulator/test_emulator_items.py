@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
 PREFIX = "/private/legacy/authorizations"
 MISSING = "0123456789abcdef"

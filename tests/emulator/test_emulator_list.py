@@ -14,9 +14,8 @@ import pytest
 from aioinflux_legacyauth.emulator import permission
 
 if TYPE_CHECKING:
-    from conftest import Reply, Wire
-
     from aioinflux_legacyauth import LegacyAuthorization
+    from tests.emulator.conftest import Reply, Wire
 
 PREFIX = "/private/legacy/authorizations"
 MISSING = "0123456789abcdef"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
     StartEmulator = Callable[..., Awaitable[Wire]]
 

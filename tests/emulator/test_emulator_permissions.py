@@ -14,9 +14,8 @@ import pytest
 from aioinflux_legacyauth.emulator import all_access_permissions, permission
 
 if TYPE_CHECKING:
-    from conftest import Wire
-
     from aioinflux_legacyauth import LegacyAuthorization
+    from tests.emulator.conftest import Wire
 
 PREFIX = "/private/legacy/authorizations"
 

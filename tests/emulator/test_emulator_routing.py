@@ -15,7 +15,7 @@ from aioinflux_legacyauth.emulator import operator_permissions
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from conftest import Wire
+    from tests.emulator.conftest import Wire
 
     StartEmulator = Callable[..., Awaitable[Wire]]
 
@@ -163,11 +163,11 @@ async def test_unknown_sub_path_is_text_404(wire: Wire, suffix: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/private/legacy", "/private/legacy/authorizationsX", "/api/v2/nothing"]
+    "path", ["/private/legacy", "/private/legacy/authorizationsX", "/api/v2/nothing", "/v1/x"]
 )
-async def test_unknown_api_path_is_tab_indented_json_404(wire: Wire, path: str) -> None:
-    """Section 1: unknown /private or /api/v2 paths: 404 'path not found', tab-indented
-    (the router's NotFound goes through api.Err; found by the differential test)."""
+async def test_unknown_api_path_is_tab_json_404(wire: Wire, path: str) -> None:
+    """Section 1 and checklist 54: unknown /private, /api/v2 or /v1 paths: 404 'path not
+    found', tab-indented as the API router's errors are (influxd 2.7.12)."""
     reply = await wire.call("GET", path)
     reply.expect_error(404, "not found", "path not found")
 

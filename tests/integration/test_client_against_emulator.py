@@ -21,7 +21,7 @@ from aioinflux_legacyauth import (
 from aioinflux_legacyauth.emulator import Emulator, Fault, FaultPlan, permission
 
 if TYPE_CHECKING:
-    from _servers import StartServer
+    from tests._servers import StartServer
 
 PASSWORD = "integration-password-1"
 

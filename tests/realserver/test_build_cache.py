@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from realinfluxd import cache, recipe
+
+from scripts.realinfluxd import cache, recipe
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 

@@ -35,14 +35,13 @@ from aioinflux_legacyauth.emulator import (
     operator_permissions,
     permission,
 )
-from realserver.handle import RealServer
-from realserver.wirediff import Basic, Reply, Req, Side, Sym, describe_difference
+from tests.realserver.handle import RealServer
+from tests.realserver.wirediff import Basic, Reply, Req, Side, Sym, describe_difference
 
 if TYPE_CHECKING:
-    from _servers import ServerChoice
-
-    from realserver.pool import RealServerPool
-    from realserver.process import RealInfluxdProcess
+    from tests._servers import ServerChoice
+    from tests.realserver.pool import RealServerPool
+    from tests.realserver.process import RealInfluxdProcess
 
 pytestmark = pytest.mark.real_server
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from realserver.api import Api
-from realserver.process import SCRIPT
+from tests.realserver.api import Api
+from tests.realserver.process import SCRIPT
 
 pytestmark = [
     pytest.mark.real_server,

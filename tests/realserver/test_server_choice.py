@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from _servers import ServerChoice, real_flags
-from realinfluxd import cli as real_influxd_cli
 
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, FaultPlan
 from aioinflux_legacyauth.emulator import __main__ as emulator_cli
-from realserver.handle import EmulatorOnly
+from scripts.realinfluxd import cli as real_influxd_cli
+from tests._servers import ServerChoice, real_flags
+from tests.realserver.handle import EmulatorOnly
 
 
 def test_the_three_forms() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, ThreadedEmulator
-from realserver.wirediff import Req, Side, Sym, describe_difference
+from tests.realserver.wirediff import Req, Side, Sym, describe_difference
 
 TOKEN = "a-secret-operator-token"
 PREFIX = "/private/legacy/authorizations"

@@ -7,10 +7,11 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from aioinflux_legacyauth._journal import ItemState, Journal, JournalError, Stage, Target
+from aioinflux_legacyauth.rotation.journal import ItemState, Journal, JournalError, Stage, Target
 
 TARGETS = [Target("0000000000000001", "alice"), Target("0000000000000002", "bob")]
 SECRET = "journaled-secret-1"
@@ -147,7 +148,7 @@ async def test_concurrent_appends_share_writes_and_all_land(tmp_path: Path) -> N
     syncs = 0
     real_fsync = os.fsync
 
-    def counting_fsync(fd: int) -> None:
+    def counting_fsync(fd: Any) -> None:
         nonlocal syncs
         syncs += 1
         real_fsync(fd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -12,15 +13,16 @@ import aiohttp
 import pytest
 
 from aioinflux_legacyauth import (
+    AiohttpTransport,
     LegacyAuthClient,
     LegacyAuthorization,
     Outcome,
     RawResponse,
     Request,
+    Timeout,
     TransportError,
 )
-from aioinflux_legacyauth._journal import Journal, Stage, Target
-from aioinflux_legacyauth._transport import AiohttpTransport, base_url
+from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.emulator import Fault, FaultKind, ThreadedEmulator
 from aioinflux_legacyauth.rotation import (
     Credential,
@@ -31,6 +33,7 @@ from aioinflux_legacyauth.rotation import (
     generate_password,
     rotate,
 )
+from aioinflux_legacyauth.rotation.journal import Journal, Stage, Target
 
 OLD = "old-Password-1"
 
@@ -235,26 +238,41 @@ async def test_a_deleted_target_is_not_found_and_the_job_still_finishes(
     assert "password" not in (tmp_path / "j").read_text()
 
 
+class LoginRefusingTransport:
+    """Forwards to the emulator, but answers the v1 logins of ``username`` with the
+    server's 401 while ``refusing`` is set."""
+
+    def __init__(self, inner: AiohttpTransport, username: str) -> None:
+        self.inner = inner
+        self.username = username
+        self.refusing = True
+
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
+        if self.refusing and request.path == "/query":
+            credentials = base64.b64decode(request.headers["Authorization"].split()[1])
+            if credentials.decode().partition(":")[0] == self.username:
+                body = b'{"code":"unauthorized","message":"Unauthorized"}'
+                return RawResponse(401, {"Content-Type": "application/json"}, body)
+        return await self.inner.send(request, timeout=timeout)
+
+
 async def test_an_unverifiable_active_item_stays_in_the_journal(
-    legacyauth_emulator: ThreadedEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
 ) -> None:
     auths = seed(legacyauth_emulator, 2)
     journal = tmp_path / "j"
     sink = MemorySink()
-    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
-        real_check = client.check_login
-
-        async def refuse_first(username: str, password: str, **options: object) -> bool:
-            if username == auths[0].username:
-                return False
-            return await real_check(username, password, **options)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(client, "check_login", refuse_first)
+    inner = AiohttpTransport(legacyauth_emulator.url)
+    transport = LoginRefusingTransport(inner, auths[0].username)
+    async with LegacyAuthClient(
+        legacyauth_emulator.url, legacyauth_emulator.token, transport=transport
+    ) as client:
         report = await rotate(client, auths, journal=journal, sink=sink)
         kept = pending_passwords(journal)[auths[0].id]
         published_first = set(sink.published)
-        monkeypatch.undo()
+        transport.refusing = False
         again = await rotate(client, auths, journal=journal, sink=sink)
+    await inner.close()
 
     first = report.results[0]
     assert first.outcome is Outcome.FAILED
@@ -381,7 +399,7 @@ class ScriptedPasswordTransport:
         self.apply_first = apply_first
         self.password_posts = 0
 
-    async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> RawResponse:
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
         if request.method == "POST" and request.path.endswith("/password"):
             self.password_posts += 1
             if self.password_posts == 1:
@@ -403,7 +421,7 @@ async def rotate_through(
     sink = MemorySink()
     async with aiohttp.ClientSession() as session:
         transport = ScriptedPasswordTransport(
-            AiohttpTransport(session, base_url(emulator.url)), apply_first=apply_first
+            AiohttpTransport(base_url(emulator.url), session=session), apply_first=apply_first
         )
         async with LegacyAuthClient(emulator.url, emulator.token, transport=transport) as client:
             report = await rotate(client, [auth], journal=tmp_path / "j", sink=sink)

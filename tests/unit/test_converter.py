@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import string
 from datetime import UTC, datetime, timedelta, timezone
@@ -503,7 +504,7 @@ names = st.text(alphabet=string.ascii_letters + string.digits + "-_ .", max_size
 free_text = st.text(max_size=30)
 
 
-def open_enum(enum_type: type[Any]) -> st.SearchStrategy[Any]:
+def open_enum(enum_type: type[enum.Enum]) -> st.SearchStrategy[Any]:
     """Known members, plus any other non-empty string a newer server might send."""
     return st.one_of(st.sampled_from(list(enum_type)), st.text(min_size=1).map(enum_type))
 

@@ -18,13 +18,19 @@ from typing import Any
 from urllib.parse import quote
 
 import attrs
+import cattrs
 import pytest
+from cattrs.gen import make_dict_structure_fn
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aioinflux_legacyauth import ItemResult, Outcome, RawResponse, Request, TraceSpan
-from aioinflux_legacyauth._bulk import _ok_result, _shared_head
-from aioinflux_legacyauth._converter import _make_converter, converter, structure_owned_list
+from aioinflux_legacyauth._converter import (
+    converter,
+    make_base_converter,
+    renames,
+    structure_owned_list,
+)
 from aioinflux_legacyauth._models import (
     Action,
     AuthorizationLinks,
@@ -39,15 +45,35 @@ from aioinflux_legacyauth._models import (
     trusted_constructor,
 )
 from aioinflux_legacyauth._sansio import (
+    Call,
     _id_segment,
     _loads,
     build_delete,
     build_get,
     build_update,
 )
+from aioinflux_legacyauth.bulk.report import ok_result, shared_head
 
 SAMPLES = Path(__file__).parent.parent / "samples"
-REFERENCE = _make_converter(hand_written=False)
+
+
+def reference_converter() -> cattrs.Converter:
+    """The package's converter with the structure hooks cattrs generates instead of the
+    hand-written ones, from the same wire-name table: what the fast hooks must do."""
+    conv = make_base_converter()
+    for model in (
+        Resource,
+        Permission,
+        AuthorizationLinks,
+        ListLinks,
+        LegacyAuthorization,
+        AuthorizationList,
+    ):
+        conv.register_structure_hook(model, make_dict_structure_fn(model, conv, **renames(model)))
+    return conv
+
+
+REFERENCE = reference_converter()
 
 
 def sample(name: str) -> Any:
@@ -370,9 +396,9 @@ def test_item_result_is_frozen_and_pickles() -> None:
 
 
 def test_the_bulk_fast_path_builds_ordinary_results() -> None:
-    """_ok_result gives what the constructor gives, and shares its head between results."""
-    head = _shared_head("update", Outcome.OK, 200, 1)
-    fast = _ok_result("0d9c3a1e5b2f4000", head, 0.25)
+    """ok_result gives what the constructor gives, and shares its head between results."""
+    head = shared_head("update", Outcome.OK, 200, 1)
+    fast = ok_result("0d9c3a1e5b2f4000", head, 0.25)
     assert fast == ItemResult(
         key="0d9c3a1e5b2f4000",
         op="update",
@@ -382,7 +408,7 @@ def test_the_bulk_fast_path_builds_ordinary_results() -> None:
         elapsed=0.25,
     )
     assert (fast.code, fast.message, fast.error) == (None, None, None)
-    assert _shared_head("update", Outcome.OK, 200, 1) is head
+    assert shared_head("update", Outcome.OK, 200, 1) is head
 
 
 # --- The ID path segment ----------------------------------------------------------------------
@@ -435,13 +461,14 @@ def test_loads_is_json_loads(body: bytes) -> None:
 
 
 @pytest.mark.parametrize("build", [build_get, build_delete, build_update])
-def test_per_item_builders_build_ordinary_requests(build: Callable[..., Request]) -> None:
+def test_per_item_builders_build_ordinary_requests(build: Callable[..., Call[Any]]) -> None:
     """The builders that skip Request's __init__ build what __init__ builds, repr included."""
     headers = {"Accept": "application/json", "Authorization": "Token s3cret"}
     if build is build_update:
-        request = build("/p", "0d9c3a1e5b2f4000", AuthorizationUpdate(status="inactive"), headers)
+        call = build("/p", "0d9c3a1e5b2f4000", AuthorizationUpdate(status="inactive"), headers)
     else:
-        request = build("/p", "0d9c3a1e5b2f4000", headers)
+        call = build("/p", "0d9c3a1e5b2f4000", headers)
+    request = call.request
     rebuilt = Request(
         request.method, request.path, request.params, dict(request.headers), request.body
     )

@@ -27,6 +27,7 @@ from aioinflux_legacyauth._retry import (
     RetryBudget,
     RetryPolicy,
     RetrySafety,
+    call_policy,
     call_with_retries,
 )
 
@@ -312,7 +313,7 @@ async def test_instant_policy_never_sleeps() -> None:
 
     log = AttemptLog()
     attempt = Script(api(503, retry_after=5), api(500), timed_out(), "ok")
-    result = await call_with_retries(
+    result: object = await call_with_retries(
         attempt,
         policy=RetryPolicy(instant=True),
         budget=None,
@@ -653,7 +654,7 @@ async def test_cancellation_during_backoff_stops_retrying() -> None:
         waiting.set()
         await asyncio.Event().wait()  # never set: only cancellation ends this wait
 
-    task = asyncio.create_task(
+    task: asyncio.Task[object] = asyncio.create_task(
         call_with_retries(
             attempt,
             policy=RetryPolicy(),
@@ -715,3 +716,34 @@ def test_delays_stay_within_bounds(
         assert retry_after is None or retry_after <= policy.max_retry_after
         assert 0 <= delay <= max(policy.max_delay, retry_after or 0.0)
         assert retry_after is None or delay >= retry_after
+
+
+# -- a call's own policy -----------------------------------------------------------------------
+
+
+def test_a_call_policy_governs_attempts_only() -> None:
+    """A per-call policy may change attempts and backoff; budget fields of its own are
+    refused, naming the field and where it belongs, instead of being ignored."""
+    client_policy = RetryPolicy(budget_capacity=50)
+    for allowed in (
+        client_policy,
+        RetryPolicy(max_attempts=2),
+        RetryPolicy.disabled(),
+        client_policy.with_max_attempts(8),
+        RetryPolicy(instant=True, budget_capacity=500),  # the default: nothing was set
+    ):
+        assert call_policy(allowed, client_policy) is allowed
+    for field, value in (("budget_capacity", 10), ("retry_cost", 1), ("timeout_retry_cost", 3)):
+        changes: dict[str, Any] = {field: value}
+        with pytest.raises(ValueError, match=f"{field}={value}") as caught:
+            call_policy(attrs.evolve(RetryPolicy(), **changes), client_policy)
+        assert "LegacyAuthClient(retry=" in str(caught.value)
+    with pytest.raises(TypeError, match="retry must be a RetryPolicy, got int"):
+        call_policy(3, client_policy)
+
+
+def test_budget_for_policy_is_full_and_sized_by_it() -> None:
+    """The client's budget starts full, sized by its policy's budget fields."""
+    budget = RetryBudget.for_policy(RetryPolicy(budget_capacity=12, retry_cost=4))
+    assert (budget.available, budget.capacity, budget.cost(timeout=False)) == (12, 12, 4)
+    assert budget.cost(timeout=True) == 10

@@ -19,6 +19,7 @@ from aioinflux_legacyauth import (
 )
 from aioinflux_legacyauth import _sansio as sansio
 from aioinflux_legacyauth._models import AuthorizationCreate, AuthorizationUpdate
+from aioinflux_legacyauth._retry import AttemptLog, RetrySafety
 
 PREFIX = sansio.DEFAULT_PREFIX
 AUTH_ID = "0d9c3a1e5b2f4000"
@@ -38,7 +39,7 @@ def test_list_request_uses_server_keys() -> None:
     """Filters become the query keys the server reads, in the order given."""
     request = sansio.build_list(
         PREFIX, {"auth_id": AUTH_ID, "username": "u", "org_id": ORG_ID}, HEADERS
-    )
+    ).request
     assert (request.method, request.path) == ("GET", PREFIX)
     assert request.params == (("id", AUTH_ID), ("token", "u"), ("orgID", ORG_ID))
     assert request.body is None
@@ -57,7 +58,7 @@ def test_create_request_body() -> None:
         org_id=ORG_ID,
         permissions=[Permission.read_bucket("8f1e2d3c4b5a6978", ORG_ID)],
     )
-    request = sansio.build_create(PREFIX, create, HEADERS)
+    request = sansio.build_create(PREFIX, create, HEADERS).request
     assert (request.method, request.path) == ("POST", PREFIX)
     assert request.headers["Content-Type"].startswith("application/json")
     assert request.body is not None
@@ -72,7 +73,7 @@ def test_update_request_body() -> None:
     """PATCH carries only the fields to change."""
     request = sansio.build_update(
         PREFIX, AUTH_ID, AuthorizationUpdate(description="rotated"), HEADERS
-    )
+    ).request
     assert (request.method, request.path) == ("PATCH", f"{PREFIX}/{AUTH_ID}")
     assert request.body is not None
     assert json.loads(request.body) == {"description": "rotated"}
@@ -80,7 +81,7 @@ def test_update_request_body() -> None:
 
 def test_set_password_request_hides_body_in_repr() -> None:
     """The password is in the body, and neither it nor the token shows in the repr."""
-    request = sansio.build_set_password(PREFIX, AUTH_ID, "hunter2-but-longer", HEADERS)
+    request = sansio.build_set_password(PREFIX, AUTH_ID, "hunter2-but-longer", HEADERS).request
     assert request.path == f"{PREFIX}/{AUTH_ID}/password"
     assert request.body is not None
     assert json.loads(request.body) == {"password": "hunter2-but-longer"}
@@ -100,7 +101,7 @@ def test_empty_ids_refused(bad: str) -> None:
 def test_parse_authorization(auth_body: Callable[..., bytes]) -> None:
     """A tab-indented server body parses into the model with Python names."""
     auth = sansio.parse_authorization(
-        sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, auth_body())
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS).request, response(200, auth_body())
     )
     assert auth.id == AUTH_ID
     assert auth.username == "telegraf"
@@ -116,7 +117,7 @@ def test_parse_list(
     list_body: Callable[..., bytes], auth_doc: Callable[..., dict[str, Any]]
 ) -> None:
     """The list body parses; an empty list is an empty tuple."""
-    request = sansio.build_list(PREFIX, {}, HEADERS)
+    request = sansio.build_list(PREFIX, {}, HEADERS).request
     parsed = sansio.parse_authorization_list(
         request, response(200, list_body(auth_doc(), auth_doc(id="0d9c3a1e5b2f4001")))
     )
@@ -130,7 +131,8 @@ def test_parse_tolerates_newer_server(auth_body: Callable[..., bytes]) -> None:
     document = json.loads(body)
     document["permissions"][0]["resource"]["type"] = "widgets"
     auth = sansio.parse_authorization(
-        sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, json.dumps(document).encode())
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS).request,
+        response(200, json.dumps(document).encode()),
     )
     assert auth.status == "suspended"
     assert not auth.status.is_known
@@ -149,7 +151,7 @@ def test_parse_tolerates_newer_server(auth_body: Callable[..., bytes]) -> None:
 )
 def test_parse_errors(status: int, body: dict[str, str], error: type[Exception]) -> None:
     """Error responses raise the class their code names, carrying status, code and message."""
-    request = sansio.build_get(PREFIX, AUTH_ID, HEADERS)
+    request = sansio.build_get(PREFIX, AUTH_ID, HEADERS).request
     raw = response(
         status, json.dumps(body, indent="\t").encode(), {"X-Platform-Error-Code": body["code"]}
     )
@@ -163,8 +165,8 @@ def test_parse_errors(status: int, body: dict[str, str], error: type[Exception])
 
 def test_parse_no_content() -> None:
     """A 204 is accepted; an error status raises."""
-    request = sansio.build_delete(PREFIX, AUTH_ID, HEADERS)
-    assert sansio.parse_no_content(request, response(204)) is None
+    request = sansio.build_delete(PREFIX, AUTH_ID, HEADERS).request
+    assert sansio.parse_no_content(request, response(204)) is None  # type: ignore[func-returns-value]
     with pytest.raises(NotFoundError):
         sansio.parse_no_content(
             request, response(404, b'{"code":"not found","message":"authorization not found"}')
@@ -175,12 +177,14 @@ def test_parse_no_content() -> None:
 def test_parse_non_object(body: bytes) -> None:
     """JSON that is not an object is a ResponseDecodeError."""
     with pytest.raises(ResponseDecodeError, match="expected a JSON object"):
-        sansio.parse_authorization(sansio.build_get(PREFIX, AUTH_ID, HEADERS), response(200, body))
+        sansio.parse_authorization(
+            sansio.build_get(PREFIX, AUTH_ID, HEADERS).request, response(200, body)
+        )
 
 
 def test_parse_org_id() -> None:
     """The org lookup returns the ID of the org with that name, or None when there is none."""
-    request = sansio.build_find_org("my-org", HEADERS)
+    request = sansio.build_find_org("my-org", HEADERS).request
     assert request.params == (("org", "my-org"),)
     found = response(200, json.dumps({"orgs": [{"id": ORG_ID, "name": "my-org"}]}).encode())
     assert sansio.parse_org_id(request, found) == ORG_ID
@@ -192,3 +196,86 @@ def test_parse_org_id() -> None:
     assert sansio.parse_org_id(request, response(200, json.dumps(other).encode())) is None
     with pytest.raises(ResponseDecodeError):
         sansio.parse_org_id(request, response(200, b'{"orgs": [{}]}'))
+
+
+# -- what a list answer means (no event loop) ------------------------------------------------
+
+
+def list_response(*documents: dict[str, Any]) -> sansio.RawResponse:
+    """A list answer holding ``documents``."""
+    body = {"links": {"self": PREFIX}, "authorizations": list(documents)}
+    return response(200, json.dumps(body, indent="\t").encode())
+
+
+NO_MATCH = response(404, b'{"code":"not found","message":"authorization not found"}')
+
+
+@pytest.mark.parametrize("filters", [{"auth_id": AUTH_ID}, {"username": "nobody"}])
+def test_listing_lookup_that_matches_nothing_is_empty(filters: dict[str, str]) -> None:
+    """The server's 404 for an id or username that matches nothing means []."""
+    call = sansio.build_list(PREFIX, filters, HEADERS)
+    assert call.parse(call.request, NO_MATCH) == []
+
+
+def test_listing_404_without_a_lookup_raises() -> None:
+    """Without an id/username filter a 404 is a real error; an unknown user name too."""
+    everything = sansio.build_list(PREFIX, {}, HEADERS)
+    with pytest.raises(NotFoundError):
+        everything.parse(everything.request, NO_MATCH)
+    by_user = sansio.build_list(PREFIX, {"username": "grafana", "user": "admni"}, HEADERS)
+    unknown_user = response(404, b'{"code":"not found","message":"user not found"}')
+    with pytest.raises(NotFoundError, match="user not found"):
+        by_user.parse(by_user.request, unknown_user)
+
+
+def test_listing_narrows_by_every_filter_sent(auth_doc: Callable[..., dict[str, Any]]) -> None:
+    """Names the server only checks, and filters it ignores next to id, narrow here;
+    IDs match in either case, as the server parses them."""
+    listed = list_response(
+        auth_doc(id="0000000000000001", user="admin", org="my-org"),
+        auth_doc(id="0000000000000002", user="other", org="my-org"),
+        auth_doc(id="0000000000000003", user="admin", org="other-org", orgID="a" * 16),
+    )
+    by_names = sansio.build_list(PREFIX, {"org": "my-org", "user": "admin"}, HEADERS)
+    assert [a.id for a in by_names.parse(by_names.request, listed)] == ["0000000000000001"]
+    by_org_id = sansio.build_list(PREFIX, {"org_id": "A" * 16, "user": None}, HEADERS)
+    assert by_org_id.request.params == (("orgID", "A" * 16),)
+    assert [a.id for a in by_org_id.parse(by_org_id.request, listed)] == ["0000000000000003"]
+    unfiltered = sansio.build_list(PREFIX, {}, HEADERS)
+    assert len(unfiltered.parse(unfiltered.request, listed)) == 3
+
+
+def test_a_retried_delete_that_finds_nothing_was_done() -> None:
+    """A 404 after an attempt that may have been applied means deleted; otherwise not."""
+    call = sansio.build_delete(PREFIX, AUTH_ID, HEADERS)
+    assert call.parse(call.request, response(204)) is True
+    assert call.recover is not None
+    gone = NotFoundError(
+        status=404,
+        code="not found",
+        message="authorization not found",
+        method="DELETE",
+        path=call.request.path,
+    )
+    assert call.recover(gone, AttemptLog(attempts=2, ambiguous=True)) is False
+    for log in (AttemptLog(attempts=1, ambiguous=False), AttemptLog(attempts=2)):
+        with pytest.raises(NotFoundError):
+            call.recover(gone, log)
+
+
+def test_calls_say_how_safe_a_resend_is() -> None:
+    """Only a create is resent solely when it cannot have reached the server."""
+    create = AuthorizationCreate(
+        username="grafana",
+        org_id=ORG_ID,
+        permissions=[Permission.read_bucket("8f1e2d3c4b5a6978", ORG_ID)],
+    )
+    assert sansio.build_create(PREFIX, create, HEADERS).safety is RetrySafety.UNSENT_ONLY
+    for call in (
+        sansio.build_get(PREFIX, AUTH_ID, HEADERS),
+        sansio.build_delete(PREFIX, AUTH_ID, HEADERS),
+        sansio.build_update(PREFIX, AUTH_ID, AuthorizationUpdate(status="active"), HEADERS),
+        sansio.build_set_password(PREFIX, AUTH_ID, "a-long-password", HEADERS),
+    ):
+        assert call.safety is RetrySafety.IDEMPOTENT
+    assert "s3cret" not in repr(sansio.build_set_password(PREFIX, AUTH_ID, "pw-12345678", HEADERS))

@@ -7,6 +7,7 @@ import contextvars
 import json
 import re
 import secrets
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -183,7 +184,7 @@ def test_from_header_non_string_baggage_is_value_error() -> None:
 @pytest.mark.parametrize("field", ["trace_id", "span_id"])
 def test_invalid_ids_name_the_field(field: str, bad: object) -> None:
     """A trace or span ID that is not 16 lower-case hex (or is all zeros) names the field."""
-    ids: dict[str, object] = {"trace_id": TRACE_ID, "span_id": SPAN_ID, field: bad}
+    ids: dict[str, Any] = {"trace_id": TRACE_ID, "span_id": SPAN_ID, field: bad}
 
     with pytest.raises(ValueError, match=f"^{field} must be 16 lower-case hex"):
         TraceSpan(**ids)
@@ -192,7 +193,7 @@ def test_invalid_ids_name_the_field(field: str, bad: object) -> None:
 def test_baggage_must_map_strings_to_strings() -> None:
     """Baggage with non-string values is refused with TypeError."""
     with pytest.raises(TypeError, match="strings to strings"):
-        TraceSpan(TRACE_ID, SPAN_ID, {"retries": 3})
+        TraceSpan(TRACE_ID, SPAN_ID, {"retries": 3})  # type: ignore[dict-item]
 
 
 def test_span_is_frozen() -> None:
@@ -200,7 +201,7 @@ def test_span_is_frozen() -> None:
     span = TraceSpan(TRACE_ID, SPAN_ID)
 
     with pytest.raises(AttributeError):
-        span.span_id = OTHER_ID
+        span.span_id = OTHER_ID  # type: ignore[misc]  # what is tested
 
 
 def test_span_baggage_cannot_be_mutated() -> None:
@@ -208,7 +209,7 @@ def test_span_baggage_cannot_be_mutated() -> None:
     span = TraceSpan(TRACE_ID, SPAN_ID, {"tenant": "acme"})
 
     with pytest.raises(TypeError):
-        span.baggage["tenant"] = "evil"
+        span.baggage["tenant"] = "evil"  # type: ignore[index]  # what is tested
 
 
 def test_spans_compare_by_ids() -> None:
@@ -280,7 +281,7 @@ def test_use_trace_span_refuses_line_breaks(bad: str) -> None:
 @pytest.mark.parametrize("bad", [42, b"span", {"trace_id": TRACE_ID}])
 def test_use_trace_span_refuses_other_types(bad: object) -> None:
     """Anything but a TraceSpan, a string or None is a TypeError."""
-    with pytest.raises(TypeError, match="TraceSpan or a string"), use_trace_span(bad):
+    with pytest.raises(TypeError, match="TraceSpan or a string"), use_trace_span(bad):  # type: ignore[arg-type]
         pass
 
 
@@ -387,7 +388,7 @@ def test_header_value_refuses_line_breaks(bad: str) -> None:
 def test_header_value_refuses_other_types(bad: object) -> None:
     """An explicit span that is neither a TraceSpan nor a string raises TypeError."""
     with pytest.raises(TypeError, match="got"):
-        trace_header_value(bad, None)
+        trace_header_value(bad, None)  # type: ignore[arg-type]  # what is tested
 
 
 def test_use_trace_span_none_turns_off_the_default() -> None:

@@ -2,13 +2,16 @@
 
 Credentials never enter the log: the ``Authorization`` header keeps only its scheme, the
 ``p`` query parameter (a v1 password) and, on ``/api/v2`` paths, ``token`` are replaced,
-and bodies of set-password requests are not kept at all.
+and bodies of set-password requests are not kept at all. The log is bounded: it keeps the
+newest ``max_records`` requests and the first bytes of each body, and counts the rest.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from collections import deque
 from collections.abc import Iterable
 
 import attrs
@@ -18,7 +21,15 @@ from aiohttp.abc import AbstractAccessLogger
 from .faults import FaultKind
 from .matching import request_matches
 
-__all__ = ["REDACTED", "RedactingAccessLogger", "RequestLog", "RequestRecord", "redact_query"]
+__all__ = [
+    "REDACTED",
+    "RedactingAccessLogger",
+    "RequestLog",
+    "RequestRecord",
+    "printable_path",
+    "redact_headers",
+    "redact_query",
+]
 
 REDACTED = "<redacted>"
 _SECRET_QUERY_KEYS = frozenset({"p"})
@@ -33,12 +44,26 @@ class RequestRecord:
     path: str
     query: tuple[tuple[str, str], ...]
     headers: tuple[tuple[str, str], ...]
-    #: The raw body, or ``None`` for set-password requests and bodies not kept.
+    #: The body as read (its first ``max_kept_body`` bytes), or ``None`` when it was not
+    #: kept: set-password requests, ``/write`` and ``/query``, and bodies no handler read
+    #: (an unauthenticated request's body is never read).
     body: bytes | None = attrs.field(repr=False)
-    #: The status sent, or ``None`` when a fault dropped the connection instead.
+    #: The status sent, or ``None`` when the connection was closed instead (a dropping
+    #: fault, or a body that did not arrive in time).
     status: int | None
     #: The injected fault, if any.
     fault: FaultKind | None = None
+    #: The whole body's size in bytes when it was kept (``body`` may hold less).
+    body_size: int | None = None
+
+    @property
+    def body_truncated(self) -> bool:
+        """Whether the log kept only the start of the body."""
+        return (
+            self.body is not None
+            and self.body_size is not None
+            and (len(self.body) < self.body_size)
+        )
 
     def header(self, name: str) -> str | None:
         """The first value of a request header (case-insensitive), if sent."""
@@ -52,14 +77,28 @@ class RequestRecord:
 
 
 class RequestLog:
-    """Every request the emulator received, in arrival order. Thread-safe."""
+    """The newest ``max_records`` requests the emulator received, in arrival order.
 
-    def __init__(self) -> None:
-        self._records: list[RequestRecord] = []
+    Older records are dropped as new ones arrive (:attr:`dropped` counts them). Thread-safe.
+    """
+
+    def __init__(self, max_records: int = 10_000) -> None:
+        if max_records < 1:
+            msg = f"max_records must be at least 1, got {max_records}"
+            raise ValueError(msg)
+        self.max_records = max_records
+        self._records: deque[RequestRecord] = deque(maxlen=max_records)
+        self._dropped = 0
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"RequestLog({len(self)} requests)"
+        return f"RequestLog({len(self)} requests, {self.dropped} dropped)"
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest records were let go to stay within ``max_records``."""
+        with self._lock:
+            return self._dropped
 
     def __len__(self) -> int:
         with self._lock:
@@ -68,12 +107,15 @@ class RequestLog:
     def append(self, record: RequestRecord) -> None:
         """Add a record."""
         with self._lock:
+            if len(self._records) == self.max_records:
+                self._dropped += 1
             self._records.append(record)
 
     def clear(self) -> None:
-        """Forget everything recorded so far."""
+        """Forget everything recorded so far (and the count of dropped records)."""
         with self._lock:
             self._records.clear()
+            self._dropped = 0
 
     def records(
         self, method: str | None = None, path: str | None = None
@@ -112,8 +154,18 @@ def redact_query(path: str, query: Iterable[tuple[str, str]]) -> tuple[tuple[str
     return tuple((key, REDACTED if key in secret else value) for key, value in query)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable_path(path: str) -> str:
+    """``path`` with control characters percent-encoded again, so a decoded ``%0d%0a``
+    cannot end a log line and start a forged one."""
+    return _CONTROL.sub(lambda match: f"%{ord(match.group()):02X}", path)
+
+
 class RedactingAccessLogger(AbstractAccessLogger):
-    """An access log line per request, without the query string (it may carry ``p=``)."""
+    """One access log line per request, without the query string (it may carry ``p=``)
+    and with control characters in the path escaped."""
 
     def __init__(self, logger: logging.Logger, log_format: str = "") -> None:
         super().__init__(logger, log_format)
@@ -121,5 +173,9 @@ class RedactingAccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         """Log method, path, status and duration."""
         self.logger.info(
-            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+            "%s %s %s %.1fms",
+            request.method,
+            printable_path(request.path),
+            response.status,
+            time * 1000,
         )

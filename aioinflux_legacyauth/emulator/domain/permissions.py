@@ -14,11 +14,25 @@ __all__ = [
     "allowed",
     "bucket_permissions",
     "check",
+    "check_read_bucket",
     "matches",
     "operator_permissions",
     "permission",
     "verify_grantable",
 ]
+
+
+class Bucket(Protocol):
+    """What a bucket read check needs of a bucket."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def org_id(self) -> str: ...
+
+    @property
+    def system(self) -> bool: ...
 
 
 class Authorizer(Protocol):
@@ -79,6 +93,17 @@ def check(caller: Authorizer, wanted: Permission) -> None:
         raise PlatformError(UNAUTHORIZED, "token is inactive")
     if not allowed(caller.permissions, wanted):
         raise PlatformError(UNAUTHORIZED, f"{wanted} is unauthorized")
+
+
+def check_read_bucket(caller: Authorizer, bucket: Bucket) -> None:
+    """``AuthorizeReadBucket``: reading a system bucket takes reading its org."""
+    if bucket.system:
+        check(caller, permission(Action.READ, ResourceType.ORGS, id=bucket.org_id))
+    else:
+        check(
+            caller,
+            permission(Action.READ, ResourceType.BUCKETS, id=bucket.id, org_id=bucket.org_id),
+        )
 
 
 def verify_grantable(caller: Authorizer, requested: Sequence[Permission]) -> None:

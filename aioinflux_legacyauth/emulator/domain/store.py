@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from ..._models import AuthStatus, Permission, ResourceType
+from .dbrp_table import DBRPTable
 from .errors import CONFLICT, INVALID, NOT_FOUND, PlatformError
 from .ids import IDGenerator
 
@@ -140,6 +141,8 @@ class Store:
         self._legacy: dict[str, LegacyRecord] = {}
         self._legacy_index: dict[str, str] = {}
         self._password_hashes: dict[str, str] = {}
+        self.dbrps = DBRPTable()
+        """The stored DBRP mappings (``dbrp.DBRPService`` reads and writes them)."""
 
     def __repr__(self) -> str:
         return (
@@ -272,9 +275,11 @@ class Store:
         return sorted(self._buckets.values(), key=lambda bucket: bucket.id)
 
     def delete_bucket(self, bucket_id: str) -> None:
-        """Delete a bucket; permissions naming it lose their ``name`` and ``org``."""
+        """Delete a bucket and its stored DBRP mappings; permissions naming it lose their
+        ``name`` and ``org``."""
         if self._buckets.pop(bucket_id, None) is None:
             raise PlatformError(NOT_FOUND, BUCKET_NOT_FOUND)
+        self.dbrps.drop_bucket(bucket_id)
 
     # --- v2 tokens -----------------------------------------------------------------------
 

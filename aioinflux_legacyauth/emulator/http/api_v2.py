@@ -7,16 +7,17 @@ permission checks follow the real handlers; rarely used fields are left out.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final, Protocol, TypeAlias, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, Protocol, TypeVar
 
+import attrs
 from aiohttp import web
 
 from ..._converter import format_timestamp
-from ..._models import Action, AuthStatus, ResourceType
+from ..._models import Action, AuthStatus, LegacyAuthorization, ResourceType
 from ..domain.errors import INVALID, NOT_FOUND, PlatformError
 from ..domain.ids import parse_id
-from ..domain.permissions import check, permission
+from ..domain.permissions import check, check_read_bucket, permission
 from ..domain.store import (
     AUTHORIZATION_NOT_FOUND,
     BucketRecord,
@@ -30,13 +31,7 @@ from ..wire.render import (
     authorization_list_body,
     render_authorization,
 )
-from ..wire.responses import (
-    JSON_CONTENT_TYPE,
-    empty_response,
-    error_response,
-    go_json,
-    json_response,
-)
+from ..wire.responses import empty_response, error_response, json_response
 from ..wire.schemas import (
     AUTHORIZATION_UPDATE,
     BUCKET_POST,
@@ -46,14 +41,15 @@ from ..wire.schemas import (
     decode_create,
     decode_or_invalid,
 )
+from .body import read_body
+from .dbrp import serve_dbrps
 from .legacy import authorize_create
+from .probes import api_links, serve_setup
+from .routes import Routes, call
 from .state import EmulatorState
 
-__all__ = ["api_links", "serve_api_v2"]
+__all__ = ["serve_api_v2"]
 
-_Handler: TypeAlias = Callable[
-    [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
-]
 _SHARD_GROUP_SECONDS: Final = 7 * 86400
 _T = TypeVar("_T")
 
@@ -215,7 +211,7 @@ async def create_org(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Create an org; needs global ``write:orgs``."""
-    decoded = decode_or_invalid(await request.read(), ORG_POST)
+    decoded = decode_or_invalid(await read_body(request), ORG_POST)
     check(caller, permission(Action.WRITE, ResourceType.ORGS))
     name, description = decoded.get("name"), decoded.get("description")
     org = state.store.create_org(
@@ -255,7 +251,7 @@ async def create_user(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Create a user; needs global ``write:users``."""
-    decoded = decode_or_invalid(await request.read(), USER_POST)
+    decoded = decode_or_invalid(await read_body(request), USER_POST)
     check(caller, permission(Action.WRITE, ResourceType.USERS))
     name, status = decoded.get("name"), decoded.get("status") or AuthStatus.ACTIVE.value
     if status not in (AuthStatus.ACTIVE, AuthStatus.INACTIVE):
@@ -275,17 +271,6 @@ async def get_user(
     return json_response(200, _user_body(user))
 
 
-def _check_read_bucket(caller: TokenRecord, bucket: BucketRecord) -> None:
-    if bucket.system:
-        # AuthorizeReadBucket: reading a system bucket takes reading its org.
-        check(caller, permission(Action.READ, ResourceType.ORGS, id=bucket.org_id))
-    else:
-        check(
-            caller,
-            permission(Action.READ, ResourceType.BUCKETS, id=bucket.id, org_id=bucket.org_id),
-        )
-
-
 async def list_buckets(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
@@ -294,7 +279,7 @@ async def list_buckets(
     buckets = state.store.buckets()
     if orgs is not None:
         buckets = [bucket for bucket in buckets if bucket.org_id == orgs[0].id]
-    visible = _visible(caller, _narrow(request, buckets), _check_read_bucket)
+    visible = _visible(caller, _narrow(request, buckets), check_read_bucket)
     return json_response(
         200,
         {
@@ -308,7 +293,7 @@ async def create_bucket(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Create a bucket; needs ``write:orgs/<orgID>/buckets``."""
-    decoded = decode_or_invalid(await request.read(), BUCKET_POST)
+    decoded = decode_or_invalid(await read_body(request), BUCKET_POST)
     org_id = decoded.get("orgID")
     if not isinstance(org_id, str):
         raise PlatformError(INVALID, "organization id must be provided")
@@ -335,7 +320,7 @@ async def get_bucket(
     bucket = state.store.bucket(parse_id(raw_id))
     if bucket is None:
         raise PlatformError(NOT_FOUND, "bucket not found")
-    _check_read_bucket(caller, bucket)
+    check_read_bucket(caller, bucket)
     return json_response(200, _bucket_body(bucket))
 
 
@@ -348,6 +333,13 @@ def _check_token(caller: TokenRecord, record: TokenRecord, action: Action) -> No
         permission(action, ResourceType.AUTHORIZATIONS, id=record.id, org_id=record.org_id),
     )
     check(caller, permission(action, ResourceType.USERS, id=record.user_id))
+
+
+def _stored_view(state: EmulatorState, record: TokenRecord) -> LegacyAuthorization:
+    """A v2 authorization as reads show it: with ``--use-hashed-tokens`` the server keeps
+    only a hash, so ``token`` is ``""`` (the key stays); only the create answer shows it."""
+    rendered = render_authorization(state.store, record, V2_AUTHORIZATIONS_PREFIX)
+    return attrs.evolve(rendered, username="") if state.hashed_tokens else rendered
 
 
 def _require_token(state: EmulatorState, raw_id: str) -> TokenRecord:
@@ -384,7 +376,7 @@ async def list_tokens(
     for record in records:
         try:
             _check_token(caller, record, Action.READ)
-            visible.append(render_authorization(store, record, V2_AUTHORIZATIONS_PREFIX))
+            visible.append(_stored_view(state, record))
         except PlatformError:
             continue
     return json_response(200, authorization_list_body(visible, V2_AUTHORIZATIONS_PREFIX))
@@ -394,7 +386,7 @@ async def create_token(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """Mint a v2 token: the caller must hold every permission it grants."""
-    wanted = decode_create(await request.read(), V2_AUTHORIZATION_POST, legacy=False)
+    wanted = decode_create(await read_body(request), V2_AUTHORIZATION_POST, legacy=False)
     user_id = authorize_create(state, caller, wanted)
     record = state.store.create_token(
         org_id=wanted.org_id,
@@ -413,7 +405,7 @@ async def get_token(
     """One v2 authorization."""
     record = _require_token(state, raw_id)
     _check_token(caller, record, Action.READ)
-    rendered = render_authorization(state.store, record, V2_AUTHORIZATIONS_PREFIX)
+    rendered = _stored_view(state, record)
     return json_response(200, authorization_body(rendered))
 
 
@@ -422,7 +414,7 @@ async def update_token(
 ) -> web.StreamResponse:
     """Activate, deactivate or describe a v2 authorization."""
     record = _require_token(state, raw_id)
-    update = decode_or_invalid(await request.read(), AUTHORIZATION_UPDATE)
+    update = decode_or_invalid(await read_body(request), AUTHORIZATION_UPDATE)
     _check_token(caller, record, Action.READ)
     _check_token(caller, record, Action.WRITE)
     status, description = update.get("status"), update.get("description")
@@ -433,7 +425,7 @@ async def update_token(
         status=status if isinstance(status, str) else None,
         description=description if isinstance(description, str) else None,
     )
-    rendered = render_authorization(state.store, record, V2_AUTHORIZATIONS_PREFIX)
+    rendered = _stored_view(state, record)
     return json_response(200, authorization_body(rendered))
 
 
@@ -447,7 +439,7 @@ async def delete_token(
     return empty_response(204)
 
 
-_COLLECTIONS: Final[Mapping[str, tuple[Mapping[str, _Handler], Mapping[str, _Handler]]]] = {
+_COLLECTIONS: Final[Mapping[str, tuple[Routes, Routes]]] = {
     "orgs": ({"GET": list_orgs, "POST": create_org}, {"GET": get_org}),
     "users": ({"GET": list_users, "POST": create_user}, {"GET": get_user}),
     "buckets": ({"GET": list_buckets, "POST": create_bucket}, {"GET": get_bucket}),
@@ -456,68 +448,25 @@ _COLLECTIONS: Final[Mapping[str, tuple[Mapping[str, _Handler], Mapping[str, _Han
         {"GET": get_token, "PATCH": update_token, "DELETE": delete_token},
     ),
 }
-_ME: Final[Mapping[str, _Handler]] = {"GET": get_me}
-# http/api_handler.go apiLinks (v2.7.12 and v2.9.1), written by json.Encoder: sorted keys.
-_API_LINKS: Final = {
-    "authorizations": "/api/v2/authorizations",
-    "backup": "/api/v2/backup",
-    "buckets": "/api/v2/buckets",
-    "checks": "/api/v2/checks",
-    "dashboards": "/api/v2/dashboards",
-    "delete": "/api/v2/delete",
-    "external": {"statusFeed": "https://www.influxdata.com/feed/json"},
-    "flags": "/api/v2/flags",
-    "labels": "/api/v2/labels",
-    "me": "/api/v2/me",
-    "notificationEndpoints": "/api/v2/notificationEndpoints",
-    "notificationRules": "/api/v2/notificationRules",
-    "orgs": "/api/v2/orgs",
-    "plugins": "/api/v2/telegraf/plugins",
-    "query": {
-        "analyze": "/api/v2/query/analyze",
-        "ast": "/api/v2/query/ast",
-        "self": "/api/v2/query",
-        "suggestions": "/api/v2/query/suggestions",
-    },
-    "restore": "/api/v2/restore",
-    "scrapers": "/api/v2/scrapers",
-    "setup": "/api/v2/setup",
-    "signin": "/api/v2/signin",
-    "signout": "/api/v2/signout",
-    "sources": "/api/v2/sources",
-    "swagger": "/api/v2/swagger.json",
-    "system": {"debug": "/debug/pprof", "health": "/health", "metrics": "/metrics"},
-    "tasks": "/api/v2/tasks",
-    "telegrafs": "/api/v2/telegrafs",
-    "users": "/api/v2/users",
-    "variables": "/api/v2/variables",
-    "write": "/api/v2/write",
-}
-
-
-def api_links() -> web.Response:
-    """``GET /api/v2``: the links document, compact with a trailing newline (json.Encoder)."""
-    return web.Response(
-        status=200,
-        body=go_json(_API_LINKS, indent=False) + b"\n",
-        headers={"Content-Type": JSON_CONTENT_TYPE},
-    )
+_ME: Final[Routes] = {"GET": get_me}
 
 
 async def serve_api_v2(
     request: web.Request, state: EmulatorState, caller: TokenRecord, path: str
 ) -> web.StreamResponse:
-    """Route an authenticated ``/api/v2`` or other ``/private`` request.
+    """Route an authenticated ``/api/v2``, ``/v1`` or other ``/private`` request.
 
-    Unknown paths get the API router's ``path not found`` (``NewBaseChiRouter``'s NotFound
-    goes through ``api.Err``, so it is tab-indented like a handler error); a known path
-    with another method gets chi's bare 405, since the sub-routers mounted there set no
-    MethodNotAllowed handler.
+    Unknown paths get the API router's ``path not found`` (tab-indented, as ``api.Err``
+    writes it); a known path with another method gets chi's empty 405.
     """
     if path == "/api/v2":
-        return api_links()  # any method, once authenticated
+        return api_links()  # once authenticated, any method (influxd 2.7.12 and 2.9.1)
     segments = path.split("/")[3:] if path.startswith("/api/v2/") else []
-    routes: Mapping[str, _Handler] | None = None
+    if segments == ["setup"]:
+        return await serve_setup(request, state)
+    if segments and segments[0] == "dbrps":
+        return await serve_dbrps(request, state, caller, segments)
+    routes: Routes | None = None
     raw_id = ""
     if segments == ["me"]:
         routes = _ME
@@ -527,7 +476,4 @@ async def serve_api_v2(
         raw_id = segments[1] if len(segments) == 2 else ""
     if routes is None:
         return error_response(PlatformError(NOT_FOUND, "path not found"))
-    handler = routes.get(request.method)
-    if handler is None:
-        return empty_response(405)
-    return await handler(request, state, caller, raw_id)
+    return await call(routes, request, state, caller, raw_id)

@@ -9,12 +9,13 @@ import enum
 import attrs
 from aiohttp import web
 
-from ..._models import AuthStatus
+from ..._models import Action, AuthStatus, Permission, ResourceType
 from ..domain.errors import FORBIDDEN, UNAUTHORIZED, PlatformError
 from ..domain.store import LegacyRecord, TokenRecord
 from .state import EmulatorState
 
 __all__ = [
+    "V1Caller",
     "V1Credentials",
     "authenticate_api",
     "authenticate_v1",
@@ -52,6 +53,25 @@ def authenticate_api(state: EmulatorState, request: web.Request) -> TokenRecord:
     if user is None or user.status != AuthStatus.ACTIVE:
         raise PlatformError(FORBIDDEN, "User is inactive")
     return caller
+
+
+@attrs.frozen
+class V1Caller:
+    """Who a v1 request runs as: the legacy authorization (or v2 token) it logged in with."""
+
+    org_id: str
+    user_id: str
+    status: AuthStatus
+    permissions: tuple[Permission, ...]
+
+    def with_write_grants(self) -> V1Caller:
+        """``/write``'s extra grants: ``read`` on every bucket resource it may ``write``."""
+        extra = tuple(
+            Permission(action=Action.READ, resource=granted.resource)
+            for granted in self.permissions
+            if granted.action == Action.WRITE and granted.resource.type == ResourceType.BUCKETS
+        )
+        return attrs.evolve(self, permissions=extra + self.permissions)
 
 
 class V1Scheme(enum.Enum):
@@ -98,33 +118,40 @@ def parse_v1_credentials(request: web.Request) -> V1Credentials | None:
     return None
 
 
-async def authenticate_v1(state: EmulatorState, request: web.Request) -> LegacyRecord | TokenRecord:
-    """``v1/authorization.Authorizer.Authorize`` for ``/query`` and ``/write``: the
-    credential that logged in (its org and permissions decide what it may reach).
+async def authenticate_v1(state: EmulatorState, request: web.Request) -> V1Caller:
+    """``v1/authorization.Authorizer.Authorize`` for ``/query`` and ``/write``.
 
     No usable credentials: 401 ``unauthorized access``. Anything else that fails (wrong or
     unset password, inactive authorization or user, unknown token) is 401 ``Unauthorized``;
     a username with no legacy authorization falls back to trying the password as a v2 token.
     """
     credentials = parse_v1_credentials(request)
+    found: LegacyRecord | TokenRecord
     if credentials is None:
         raise PlatformError(UNAUTHORIZED, _UNAUTHORIZED_ACCESS)
     denied = PlatformError(UNAUTHORIZED, "Unauthorized")
     store = state.store
-    found: LegacyRecord | TokenRecord | None = None
+    legacy = None
     if credentials.scheme is not V1Scheme.TOKEN:
-        found = store.legacy_by_username(credentials.username)
-    if found is not None:
-        stored_hash = store.password_hash(found.id)
+        legacy = store.legacy_by_username(credentials.username)
+    if legacy is not None:
+        stored_hash = store.password_hash(legacy.id)
         if stored_hash is None or not await state.hasher.verify(credentials.secret, stored_hash):
             raise denied
         if not state.passwords.allows_login(credentials.secret):
             raise denied
+        found = legacy
     else:
-        found = store.token_by_value(credentials.secret)
-        if found is None:
+        token = store.token_by_value(credentials.secret)
+        if token is None:
             raise denied
+        found = token
     user = store.user(found.user_id)
     if found.status != AuthStatus.ACTIVE or user is None or user.status != AuthStatus.ACTIVE:
         raise denied
-    return found
+    return V1Caller(
+        org_id=found.org_id,
+        user_id=found.user_id,
+        status=found.status,
+        permissions=found.permissions,
+    )

@@ -6,8 +6,7 @@ which error a client sees: decode, validate, authorize, then act.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Final, TypeAlias
+from typing import Final
 
 from aiohttp import web
 
@@ -31,6 +30,8 @@ from ..wire.schemas import (
     CreateRequest,
     decode_create,
 )
+from .body import read_body
+from .routes import Routes, call
 from .state import EmulatorState
 
 __all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_legacy"]
@@ -38,10 +39,6 @@ __all__ = ["INSTANCE_MESSAGE", "authorize_create", "is_legacy_path", "serve_lega
 INSTANCE_MESSAGE: Final = (
     "authorizations cannot be created with the instance type, it is only used during setup"
 )
-
-_Handler: TypeAlias = Callable[
-    [web.Request, EmulatorState, TokenRecord, str], Awaitable[web.StreamResponse]
-]
 
 
 def is_legacy_path(path: str) -> bool:
@@ -148,7 +145,7 @@ async def create_authorization(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
     """POST: decode, validate, authorize the caller, then create (username must be free)."""
-    wanted = decode_create(await request.read(), LEGACY_AUTHORIZATION_POST, legacy=True)
+    wanted = decode_create(await read_body(request), LEGACY_AUTHORIZATION_POST, legacy=True)
     user_id = authorize_create(state, caller, wanted)
     record = state.store.create_legacy(
         org_id=wanted.org_id,
@@ -176,7 +173,7 @@ async def update_authorization(
     """PATCH: only ``status`` and ``description``; a body Go cannot decode is a 500."""
     auth_id = parse_id(raw_id)
     try:
-        update = go_decode(await request.read(), AUTHORIZATION_UPDATE)
+        update = go_decode(await read_body(request), AUTHORIZATION_UPDATE)
     except GoJSONError as exc:
         # The decoder's error carries no code, so api.Err sends it as an internal error.
         raise PlatformError(INTERNAL, str(exc)) from None
@@ -209,7 +206,7 @@ async def set_password(
 ) -> web.StreamResponse:
     """POST .../password: body first, then the ID (a bad one is a 500), then only write:users."""
     try:
-        decoded = go_decode(await request.read(), PASSWORD_SET)
+        decoded = go_decode(await read_body(request), PASSWORD_SET)
     except GoJSONError as exc:
         raise PlatformError(INVALID, str(exc)) from None
     try:
@@ -226,13 +223,13 @@ async def set_password(
     return empty_response(204)
 
 
-_ROOT: Final[Mapping[str, _Handler]] = {"GET": list_authorizations, "POST": create_authorization}
-_ONE: Final[Mapping[str, _Handler]] = {
+_ROOT: Final[Routes] = {"GET": list_authorizations, "POST": create_authorization}
+_ONE: Final[Routes] = {
     "GET": get_authorization,
     "PATCH": update_authorization,
     "DELETE": delete_authorization,
 }
-_PASSWORD: Final[Mapping[str, _Handler]] = {"POST": set_password}
+_PASSWORD: Final[Routes] = {"POST": set_password}
 
 
 async def serve_legacy(
@@ -253,7 +250,4 @@ async def serve_legacy(
             routes = _PASSWORD
         else:
             return text_not_found()
-    handler = routes.get(request.method)
-    if handler is None:
-        return empty_response(405)
-    return await handler(request, state, caller, raw_id)
+    return await call(routes, request, state, caller, raw_id)

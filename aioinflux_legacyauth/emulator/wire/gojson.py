@@ -23,14 +23,18 @@ import attrs
 from ..domain.ids import check_id
 
 __all__ = [
+    "GoBool",
     "GoID",
     "GoInt",
     "GoJSONError",
+    "GoNumber",
     "GoSlice",
     "GoString",
     "GoStruct",
     "GoType",
     "go_decode",
+    "go_decode_value",
+    "go_quote",
 ]
 
 _MAX_DEPTH: Final = 10000
@@ -64,6 +68,14 @@ class GoID:
     def go_type(self) -> str:
         """The type name Go prints in a type error."""
         return "*platform.ID" if self.pointer else "platform.ID"
+
+
+@attrs.frozen
+class GoBool:
+    """A Go ``bool`` (``*bool`` with ``pointer``); Go names it ``bool`` in type errors."""
+
+    go_type: str = "bool"
+    pointer: bool = False
 
 
 @attrs.frozen
@@ -101,7 +113,7 @@ class GoStruct:
         return None
 
 
-GoType: TypeAlias = GoString | GoID | GoInt | GoSlice | GoStruct
+GoType: TypeAlias = GoString | GoID | GoBool | GoInt | GoSlice | GoStruct
 
 
 def _fold(name: str) -> str:
@@ -124,6 +136,49 @@ class _Number:
 @attrs.frozen
 class _Object:
     pairs: tuple[tuple[str, object], ...]
+
+
+@attrs.frozen
+class GoNumber:
+    """A JSON number kept as its text, as ``json.Decoder.UseNumber`` keeps it."""
+
+    text: str
+
+
+def go_decode_value(body: bytes, go_type: str) -> dict[str, object]:
+    """Decode the first JSON value into a Go ``map[string]interface{}`` with ``UseNumber``.
+
+    ``null`` gives an empty map; anything but an object is Go's type error.
+    """
+    end = _scan_first_value(body)
+    text = body[:end].decode("utf-8", "replace")
+    document = json.loads(text, parse_int=GoNumber, parse_float=GoNumber)
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        message = f"json: cannot unmarshal {_kind(document)} into Go value of type {go_type}"
+        raise GoJSONError(message)
+    return document
+
+
+def go_quote(text: str) -> str:
+    """Go's ``%q`` (``strconv.Quote``) of a string, as error messages print names and IDs."""
+    out = ['"']
+    simple = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f"}
+    simple.update({"\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"})
+    for char in text:
+        if char in simple:
+            out.append(simple[char])
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        elif ord(char) < 0x80:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def go_decode(body: bytes, schema: GoStruct) -> dict[str, object]:
@@ -169,22 +224,11 @@ class _StructDecoder:
         if value is None:
             # null zeroes pointers and slices and leaves everything else as it was.
             pointer_like = isinstance(go_type, GoSlice) or (
-                isinstance(go_type, GoString | GoID) and go_type.pointer
+                isinstance(go_type, GoString | GoID | GoBool) and go_type.pointer
             )
             return None if pointer_like else current
-        if isinstance(go_type, GoID):
-            if isinstance(value, str):
-                problem = check_id(value)
-                if problem is not None:
-                    raise GoJSONError(problem)
-                return value.lower()
-            self.save(value, go_type.go_type)
-            return current
-        if isinstance(go_type, GoString):
-            if isinstance(value, str):
-                return _LONE_SURROGATE.sub("\ufffd", value)
-            self.save(value, go_type.go_type)
-            return current
+        if isinstance(go_type, GoID | GoBool | GoString):
+            return self.scalar(value, go_type, current)
         if isinstance(go_type, GoInt):
             if isinstance(value, _Number):
                 if _INTEGER.fullmatch(value.text) and -(2**63) <= int(value.text) < 2**63:
@@ -208,6 +252,21 @@ class _StructDecoder:
             self.save(value, go_type.go_type)
             return current
         return self.struct_value(value, go_type, current)
+
+    def scalar(self, value: object, go_type: GoID | GoBool | GoString, current: object) -> object:
+        if isinstance(go_type, GoID):
+            if isinstance(value, str):
+                problem = check_id(value)
+                if problem is not None:
+                    raise GoJSONError(problem)
+                return value.lower()
+        elif isinstance(go_type, GoBool):
+            if isinstance(value, bool):
+                return value
+        elif isinstance(value, str):
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        self.save(value, go_type.go_type)
+        return current
 
     def struct_value(self, value: object, go_type: GoStruct, current: object) -> object:
         if not isinstance(value, _Object):
@@ -242,7 +301,7 @@ def _zero(go_type: GoType) -> object:
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, _Number):
+    if isinstance(value, _Number | GoNumber):
         return "number"
     if isinstance(value, str):
         return "string"

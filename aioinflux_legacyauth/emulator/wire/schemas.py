@@ -9,11 +9,22 @@ import attrs
 
 from ..._models import Action, AuthStatus, Permission, Resource, ResourceType
 from ..domain.errors import INVALID, PlatformError
-from .gojson import GoID, GoInt, GoJSONError, GoSlice, GoString, GoStruct, go_decode
+from .gojson import (
+    GoBool,
+    GoID,
+    GoInt,
+    GoJSONError,
+    GoSlice,
+    GoString,
+    GoStruct,
+    go_decode,
+)
 
 __all__ = [
     "AUTHORIZATION_UPDATE",
     "BUCKET_POST",
+    "DBRP_CREATE",
+    "DBRP_UPDATE",
     "LEGACY_AUTHORIZATION_POST",
     "ORG_POST",
     "PASSWORD_SET",
@@ -100,6 +111,28 @@ BUCKET_POST: Final = GoStruct(
         ("description", GoString("string")),
         ("retentionRules", GoSlice(_RETENTION_RULE, "[]tenant.retentionRule")),
     ),
+)
+
+#: ``dbrp/http_server_dbrp.go``, ``createDBRPRequest``: the IDs are plain strings there, so
+#: a bad one is reported by the handler, naming which ID it is.
+DBRP_CREATE: Final = GoStruct(
+    "createDBRPRequest",
+    "dbrp.createDBRPRequest",
+    (
+        ("database", GoString("string")),
+        ("retention_policy", GoString("string")),
+        ("default", GoBool()),
+        ("org", GoString("string")),
+        ("orgID", GoString("string")),
+        ("bucketID", GoString("string")),
+    ),
+)
+#: ``handlePatchDBRP``'s anonymous body struct (so Go names its fields ``.default``).
+DBRP_UPDATE: Final = GoStruct(
+    "",
+    'struct { Default *bool "json:\\"default\\""; RetentionPolicy *string '
+    '"json:\\"retention_policy\\"" }',
+    (("default", GoBool(pointer=True)), ("retention_policy", GoString("string", pointer=True))),
 )
 
 _RESOURCE_TYPES: Final = frozenset(resource_type.value for resource_type in ResourceType)

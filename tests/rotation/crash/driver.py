@@ -74,10 +74,10 @@ from typing import Any
 
 import aiohttp
 
-from aioinflux_legacyauth import LegacyAuthClient
-from aioinflux_legacyauth import _journal as journal_module
-from aioinflux_legacyauth._transport import AiohttpTransport, base_url
+from aioinflux_legacyauth import AiohttpTransport, LegacyAuthClient, Timeout
+from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.rotation import FileSink, JournalError, PublishError, Target, rotate
+from aioinflux_legacyauth.rotation import journal as journal_module
 
 KINDS = (
     "after-journal",
@@ -161,7 +161,7 @@ class KillingTransport:
         self.inner = inner
         self.trigger = trigger
 
-    async def send(self, request: Any, *, timeout: aiohttp.ClientTimeout) -> Any:
+    async def send(self, request: Any, *, timeout: Timeout) -> Any:
         is_set = request.method == "POST" and request.path.endswith("/password")
         is_login = request.method == "GET" and request.path == "/query"
         if is_set and self.trigger.hit("after-journal"):
@@ -177,7 +177,8 @@ class KillingTransport:
 def instrument_files(trigger: Trigger, journal: Path, output: Path, hold_scrub: bool) -> None:
     """Patch ``os.replace`` and the journal's low-level write to reach the file points."""
     real_replace = os.replace
-    real_write_all = journal_module.write_all
+    # The journal's own reference to write_all: the one its appends call.
+    real_write_all = journal_module.write_all  # type: ignore[attr-defined]
 
     def replace(src: Any, dst: Any, **kwargs: Any) -> None:
         target = Path(os.path.abspath(os.fspath(dst)))
@@ -215,8 +216,8 @@ def instrument_files(trigger: Trigger, journal: Path, output: Path, hold_scrub: 
             trigger.stop()
         real_write_all(fd, data)
 
-    os.replace = replace  # type: ignore[assignment]
-    journal_module.write_all = write_all
+    os.replace = replace
+    journal_module.write_all = write_all  # type: ignore[attr-defined]
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -229,7 +230,7 @@ async def main(args: argparse.Namespace) -> int:
     trigger = Trigger(kind, args.at, len(targets), [t.id for t in targets], marker)
     instrument_files(trigger, journal, output, hold_scrub=args.kill_after is not None)
     async with aiohttp.ClientSession() as session:
-        transport = KillingTransport(AiohttpTransport(session, base_url(url)), trigger)
+        transport = KillingTransport(AiohttpTransport(base_url(url), session=session), trigger)
         async with LegacyAuthClient(url, token, transport=transport) as client:
             if args.kill_after is not None:
                 timer = threading.Timer(args.kill_after, die)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from aioinflux_legacyauth import LegacyAuthClient
-from aioinflux_legacyauth._journal import Journal
 from aioinflux_legacyauth.rotation import FileSink, JournalError, Target, rotate
+from aioinflux_legacyauth.rotation.journal import Journal
 
 TARGETS = [Target("0000000000000001", "grafana"), Target("0000000000000002", "telegraf")]
 

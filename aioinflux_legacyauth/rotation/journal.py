@@ -34,8 +34,9 @@ from typing import Any, Final
 
 import attrs
 
-from ._durable import fsync_directory, replace_durably, write_all
-from ._errors import LegacyAuthError
+from .._errors import LegacyAuthError
+from .durable import fsync_directory, replace_durably, write_all
+from .group_commit import GroupCommit
 
 if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go undetected.
     import fcntl
@@ -149,8 +150,7 @@ class Journal:
         self._fd: int | None = fd
         self._states = {target.id: ItemState() for target in self.targets}
         self._records: list[dict[str, Any]] = []
-        self._queue: list[tuple[bytes, asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._appends = GroupCommit(self._write, failure=self._broke)
         self._broken: BaseException | None = None
         for record in records:
             self._apply(record)
@@ -334,33 +334,23 @@ class Journal:
             if record["type"] != "complete" and record["id"] not in self._states:
                 msg = f"{record['id']} is not a target of this job"
                 raise ValueError(msg)
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((b"".join(_encode(record) for record in records), waiter))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        await waiter
+        await self._appends.submit(b"".join(_encode(record) for record in records))
         for record in records:
             self._apply(record)
 
-    async def _flush(self) -> None:
-        while self._queue and self._fd is not None:
-            batch, self._queue = self._queue, []
-            fd = self._fd
-            try:
-                await asyncio.to_thread(self._write_and_sync, fd, b"".join(d for d, _ in batch))
-            except (OSError, asyncio.CancelledError) as exc:
-                self._broken = exc
-                error = JournalError(f"cannot write journal {self.path}: {exc}")
-                for _, waiter in batch + self._queue:
-                    if not waiter.done():
-                        waiter.set_exception(error)
-                self._queue = []
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-                return
-            for _, waiter in batch:
-                if not waiter.done():
-                    waiter.set_result(None)
+    async def _write(self, chunks: Sequence[bytes]) -> None:
+        """Write and fsync every chunk appended since the last write, in one go."""
+        if self._fd is None:
+            msg = f"journal {self.path} is closed"
+            raise JournalError(msg)
+        await asyncio.to_thread(self._write_and_sync, self._fd, b"".join(chunks))
+
+    def _broke(self, exc: BaseException) -> BaseException:
+        """What the appends waiting on a failed write raise; the journal takes no more."""
+        if isinstance(exc, OSError | asyncio.CancelledError):
+            self._broken = exc
+            return JournalError(f"cannot write journal {self.path}: {exc}")
+        return exc
 
     @staticmethod
     def _write_and_sync(fd: int, data: bytes) -> None:
@@ -405,8 +395,7 @@ class Journal:
 
     async def close(self) -> None:
         """Finish pending appends and close the file (idempotent)."""
-        if self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
+        await self._appends.wait()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

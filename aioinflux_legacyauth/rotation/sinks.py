@@ -23,7 +23,7 @@ from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
-from ._durable import replace_durably
+from .durable import replace_durably
 
 __all__ = [
     "Credential",

@@ -1,7 +1,8 @@
-"""``--http-debug``: a transport that prints every exchange, with its secrets redacted.
+"""A transport that prints every exchange of the one it wraps, with its secrets redacted.
 
-Unlike ``influx --http-debug``, which dumps requests verbatim, the API token, Basic
-credentials, passwords in bodies and ``u``/``p`` query values never reach the output.
+The command line's ``--http-debug`` is this around the aiohttp transport. Unlike
+``influx --http-debug``, which dumps requests verbatim, the API token, Basic credentials,
+passwords in bodies and ``u``/``p`` query values never reach the output.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import aiohttp
 from yarl import URL
 
 from .._errors import TransportError
 from .._sansio import RawResponse, Request
-from .._transport import Transport
+from . import Timeout, Transport
 
 __all__ = ["HttpDebugTransport", "redact_body", "redact_headers", "redact_params"]
 
@@ -89,14 +89,24 @@ def redact_body(body: bytes | None, path: str, *, sent: bool) -> str | None:
 
 
 class HttpDebugTransport:
-    """Wraps a :class:`Transport` and writes each request and response to ``write``."""
+    """Wraps a :class:`Transport` and writes each request and response to ``write``.
+
+    ``url`` is the server's, to show full URLs. The wrapped transport is this one's: its
+    ``close()``, if it has one, is called by :meth:`close`.
+    """
 
     def __init__(self, inner: Transport, url: URL, write: Callable[[str], object]) -> None:
         self._inner = inner
         self._base = str(url).rstrip("/")
         self._write = write
 
-    async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> RawResponse:
+    async def close(self) -> None:
+        """Close the wrapped transport."""
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            await close()
+
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
         """Print the request, send it, print the response (or the failure), return it."""
         self._write(self._describe_request(request))
         try:

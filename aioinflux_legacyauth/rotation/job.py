@@ -1,23 +1,13 @@
-"""Crash-safe password rotation for legacy authorizations.
+"""One rotation job: :func:`rotate`, and the protocol it runs for each target.
 
-For each target the protocol (``reference/reliability-perf.md`` section 3.1) is:
-
-1. generate a strong password and journal it (fsync'd) **before** sending it;
-2. set it; every retry, and every resumed run, sends that same journaled password;
-3. verify it by logging in through the v1 ``/query`` endpoint;
-4. publish it to the sink (durably), then journal the item as done;
-5. when every item is done, scrub the passwords from the journal.
-
-Running :func:`rotate` again with the same journal resumes the job: done items are
-skipped, pending ones are re-sent their journaled password, never a new one. A crash at
-any point therefore loses no credential: each target either still has its old password,
-or has a new one that is in the journal and, once the job is resumed, in the sink.
+The steps and their order are in the package's docstring; each item runs them on the bulk
+worker pool, reaching the client only through its executor. A resumed job picks every
+item up at the last step its journal records.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import secrets
 import string
@@ -28,47 +18,26 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from . import _bulk
-from ._bulk import BulkReport, ItemResult, Outcome
-from ._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPolicyError
-from ._journal import ItemState, Journal, JournalError, Stage, Target
-from ._models import LegacyAuthorization
-from ._retry import AttemptLog
-from ._sinks import (
-    Credential,
-    CredentialSink,
-    FileSink,
-    OutputFormat,
-    parse_credentials,
-    render_credentials,
-)
-from ._tracing import TraceSpanLike, child_span, fan_out_parent
+from .._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPolicyError
+from .._executor import Executor
+from .._models import LegacyAuthorization
+from .._retry import AttemptLog
+from .._tracing import TraceSpanLike, child_span
+from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
+from ..bulk.engine import check_concurrency
+from ..bulk.report import result_from_error
+from .journal import ItemState, Journal, JournalError, Stage, Target
+from .publisher import Publisher, PublishError
+from .sinks import Credential, CredentialSink
 
 if TYPE_CHECKING:
-    from ._client import LegacyAuthClient
+    from .._client import LegacyAuthClient
 
-__all__ = [
-    "Credential",
-    "CredentialSink",
-    "FileSink",
-    "JournalError",
-    "OutputFormat",
-    "PublishError",
-    "RotationReport",
-    "Target",
-    "generate_password",
-    "parse_credentials",
-    "render_credentials",
-    "rotate",
-]
+__all__ = ["RotationReport", "generate_password", "rotate"]
 
 OP: Final = "rotate"
 #: 32 random bytes (256 bits), URL-safe base64: 43 ASCII characters, within 8..72.
 PASSWORD_ENTROPY_BYTES: Final = 32
-
-
-class PublishError(LegacyAuthError):
-    """The sink refused new credentials. They stay in the journal; re-run to resume."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -131,68 +100,13 @@ def _open_journal(
     return journal, True
 
 
-class _Publisher:
-    """Publishes verified credentials in batches (group commit), then journals them done."""
-
-    def __init__(self, sink: CredentialSink, journal: Journal) -> None:
-        self._sink = sink
-        self._journal = journal
-        self._queue: list[tuple[Credential, asyncio.Future[None]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def publish(self, credential: Credential) -> None:
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((credential, waiter))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain())
-        await waiter
-
-    async def _drain(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            credentials = [credential for credential, _ in batch]
-            try:
-                try:
-                    await self._sink.publish(credentials)
-                except Exception as exc:
-                    msg = (
-                        f"publishing {len(credentials)} new credentials failed "
-                        f"({exc.__class__.__name__}: {exc}); they are kept in the journal "
-                        f"{self._journal.path}: fix the cause and run the rotation again"
-                    )
-                    raise PublishError(msg) from exc
-                await self._journal.append(*({"type": "done", "id": c.id} for c in credentials))
-            except LegacyAuthError as error:
-                for _, waiter in batch + self._queue:
-                    if not waiter.done():
-                        waiter.set_exception(error)
-                self._queue = []
-                return
-            for _, waiter in batch:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-    async def wait(self) -> None:
-        """Until every credential handed over so far is published and journaled done."""
-        if self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
-
-    async def close(self) -> None:
-        """Stop publishing (a batch cut off stays in the journal for the next run)."""
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
 @attrs.define
 class _Rotation:
     """One run of a job: the per-item protocol, driven by the bulk worker pool."""
 
-    client: LegacyAuthClient
+    executor: Executor
     journal: Journal
-    publisher: _Publisher
+    publisher: Publisher
     verify: bool
     parent: TraceSpanLike | None
     generate: Callable[[], str]
@@ -212,18 +126,17 @@ class _Rotation:
         minted = password is None
         if password is None:
             password = self.generate()
-            self.client.check_password(password)
+            self.executor.calls.check_password(password)
             # Durable before it is sent: from here on a crash cannot lose it.
             await self.journal.append({"type": "pending", "id": target.id, "password": password})
         span = child_span(self.parent)
         try:
-            await self.client._set_password(
-                target.id, password, trace_span=span, timeout=None, retry=None, log=log
-            )
+            call = self.executor.calls.set_password(target.id, password, span)
+            await self.executor.execute(call, log=log)
         except NotFoundError as error:
             # The authorization is gone, and with it whatever password it had.
             await self._fail(target, "not_found", error)
-            return _bulk.result_from_error(target.id, OP, error, log)
+            return result_from_error(target.id, OP, error, log)
         except (InvalidError, PasswordPolicyError) as error:
             refused = await self._refused(target, password, error, log, minted=minted, span=span)
             if refused is not None:
@@ -231,14 +144,14 @@ class _Rotation:
             # An earlier attempt did set it: carry on from there.
         except LegacyAuthError as error:
             # Maybe applied, maybe not: the journaled password is re-sent on resume.
-            return _bulk.result_from_error(target.id, OP, error, log)
+            return result_from_error(target.id, OP, error, log)
         await self.journal.append({"type": "set", "id": target.id})
         logged_in: bool | None = None
         if self.verify:
             try:
                 logged_in = await self._verify(target, password, span)
             except LegacyAuthError as error:
-                result = _bulk.result_from_error(target.id, OP, error, log)
+                result = result_from_error(target.id, OP, error, log)
                 return _with_message(result, f"password set; verifying it failed: {error}")
             if logged_in is None:
                 return ItemResult(
@@ -279,7 +192,7 @@ class _Rotation:
         if minted and not log.ambiguous:
             # Never reached the server before this refusal: the old password stands.
             await self._fail(target, "refused", error)
-            return _bulk.result_from_error(target.id, OP, error, log)
+            return result_from_error(target.id, OP, error, log)
         # An earlier attempt (lost answer, or an earlier run) may have set it. Logging in
         # with it is the only way to tell; until then it stays in the journal.
         try:
@@ -290,8 +203,8 @@ class _Rotation:
             return None
         if applied is None:  # active, and it does not log in: it was never set
             await self._fail(target, "refused", error)
-            return _bulk.result_from_error(target.id, OP, error, log)
-        result = _bulk.result_from_error(target.id, OP, error, log)
+            return result_from_error(target.id, OP, error, log)
+        result = result_from_error(target.id, OP, error, log)
         return _with_message(
             result,
             f"refused ({error}), but an earlier attempt may have set it and it cannot be "
@@ -303,9 +216,10 @@ class _Rotation:
         self, target: Target, password: str, span: TraceSpanLike | None
     ) -> bool | None:
         """True: logged in. False: cannot log in by design (inactive). None: failed."""
-        if await self.client.check_login(target.username, password, trace_span=span):
+        calls = self.executor.calls
+        if await self.executor.execute(calls.login(target.username, password, span)):
             return True
-        current = await self.client.get(target.id, trace_span=span)
+        current = await self.executor.execute(calls.get(target.id, span))
         return None if current.active else False
 
     async def _publish(
@@ -371,8 +285,8 @@ async def rotate(
     sink: CredentialSink,
     verify: bool = True,
     concurrency: int = 4,
-    on_result: _bulk.ResultCallback | None = None,
-    on_progress: _bulk.ProgressCallback | None = None,
+    on_result: ResultCallback | None = None,
+    on_progress: ProgressCallback | None = None,
     trace_span: TraceSpanLike | None = None,
 ) -> RotationReport:
     """Give every target a new random password without ever losing one.
@@ -387,9 +301,10 @@ async def rotate(
     journal, finished by the next run). Raises :class:`JournalError` or
     :class:`PublishError` when the journal or the sink fails; nothing is lost then either.
     """
-    _bulk.check_concurrency(concurrency)
+    check_concurrency(concurrency)
     wanted = None if targets is None else [_as_target(item) for item in targets]
-    client._live_transport()
+    executor = client.executor
+    executor.check_open()
     path = Path(journal)
     fresh = not await asyncio.to_thread(path.exists)
     if fresh:
@@ -399,7 +314,7 @@ async def rotate(
         await _check_sink(sink, [])  # before the journal: a failure leaves nothing behind
     job, resumed = _open_journal(path, wanted, fresh=fresh)
     started = time.monotonic()
-    publisher: _Publisher | None = None
+    publisher: Publisher | None = None
     try:
         if job.complete:
             results = tuple(_earlier(t, job.state(t.id)) for t in job.targets)
@@ -414,16 +329,16 @@ async def rotate(
         ]
         if resumed:
             await _check_sink(sink, earlier)
-        publisher = _Publisher(sink, job)
+        publisher = Publisher(sink, job)
         rotation = _Rotation(
-            client=client,
+            executor=executor,
             journal=job,
             publisher=publisher,
             verify=verify,
-            parent=fan_out_parent(trace_span, client._trace_span),
+            parent=executor.calls.fan_out_parent(trace_span),
             generate=generate_password,
         )
-        report = await _bulk.run_bulk(
+        report = await run_bulk(
             job.targets,
             rotation,
             op=OP,

@@ -1,0 +1,168 @@
+"""The seam between the client and what is built on it: :class:`Calls` and :class:`Executor`.
+
+Bulk jobs and rotation (and your own operations) never reach into the client: they build
+a :class:`~aioinflux_legacyauth._sansio.Call` with the client's :class:`Calls` and run it
+through its :class:`Executor`, the same funnel every public method uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from typing import Final, Protocol, TypeVar
+
+from . import _sansio as sansio
+from ._models import AuthorizationCreate, AuthorizationUpdate, LegacyAuthorization
+from ._password import PasswordPolicy
+from ._retry import AttemptLog, RetryPolicy
+from ._sansio import Call
+from ._tracing import TRACE_HEADER, TraceSpanLike, fan_out_parent, trace_header_value
+from ._transports import Timeout
+
+__all__ = ["Calls", "Executor"]
+
+_T = TypeVar("_T")
+_RESERVED_HEADERS: Final = frozenset({"authorization", "zap-trace-span"})
+
+
+class Calls:
+    """The calls one client makes: the builders bound to its prefix, headers, default
+    trace span and password policy. Building a call checks its input and sends nothing.
+
+    ``trace_span`` is the call's own span (or header string); without one, the span of
+    :func:`~aioinflux_legacyauth.use_trace_span`, then the client's default, is sent.
+    """
+
+    __slots__ = ("_base_headers", "_default_span", "_password_policy", "_prefix")
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        prefix: str = sansio.DEFAULT_PREFIX,
+        extra_headers: Mapping[str, str] | None = None,
+        default_span: TraceSpanLike | None = None,
+        password_policy: PasswordPolicy,
+    ) -> None:
+        trace_header_value(default_span, None)  # refuse an unusable default now, not per call
+        self._prefix = sansio.normalize_prefix(prefix)
+        self._default_span = default_span
+        self._password_policy = password_policy
+        headers = {"Accept": "application/json"}
+        for name, value in (extra_headers or {}).items():
+            if name.lower() in _RESERVED_HEADERS:
+                msg = f"extra_headers must not set {name!r}; use token= or trace_span="
+                raise ValueError(msg)
+            headers[name] = value
+        headers["Authorization"] = f"Token {token}"
+        self._base_headers = headers
+
+    def __repr__(self) -> str:
+        return f"<Calls prefix={self._prefix!r}>"
+
+    @property
+    def prefix(self) -> str:
+        """The route prefix of the legacy authorization API."""
+        return self._prefix
+
+    def headers(self, trace_span: TraceSpanLike | None = None) -> Mapping[str, str]:
+        """The headers of one request: the token, extra headers and the trace span."""
+        value = trace_header_value(trace_span, self._default_span)
+        if value is None:
+            return self._base_headers
+        return {**self._base_headers, TRACE_HEADER: value}
+
+    def fan_out_parent(self, trace_span: TraceSpanLike | None) -> TraceSpanLike | None:
+        """The span a bulk job's items are children of (see ``fan_out_parent``)."""
+        return fan_out_parent(trace_span, self._default_span)
+
+    def check_password(self, password: str) -> None:
+        """Raise :class:`PasswordPolicyError` if the client's policy refuses ``password``."""
+        self._password_policy.check(password)
+
+    def list(
+        self, filters: Mapping[str, str | None], trace_span: TraceSpanLike | None = None
+    ) -> Call[list[LegacyAuthorization]]:
+        """List by the ``list()`` keyword filters (None: not given)."""
+        return sansio.build_list(self._prefix, filters, self.headers(trace_span))
+
+    def get(
+        self, auth_id: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[LegacyAuthorization]:
+        """Fetch one authorization."""
+        return sansio.build_get(self._prefix, auth_id, self.headers(trace_span))
+
+    def create(
+        self, body: AuthorizationCreate, trace_span: TraceSpanLike | None = None
+    ) -> Call[LegacyAuthorization]:
+        """Create one authorization (without its password)."""
+        return sansio.build_create(self._prefix, body, self.headers(trace_span))
+
+    def update(
+        self, auth_id: str, body: AuthorizationUpdate, trace_span: TraceSpanLike | None = None
+    ) -> Call[LegacyAuthorization]:
+        """Change an authorization's status and/or description."""
+        return sansio.build_update(self._prefix, auth_id, body, self.headers(trace_span))
+
+    def delete(self, auth_id: str, trace_span: TraceSpanLike | None = None) -> Call[bool]:
+        """Delete one authorization (False: an earlier, unanswered attempt had)."""
+        return sansio.build_delete(self._prefix, auth_id, self.headers(trace_span))
+
+    def set_password(
+        self, auth_id: str, password: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[None]:
+        """Set a password, checked against the policy first (nothing is built otherwise)."""
+        self._password_policy.check(password)
+        return sansio.build_set_password(self._prefix, auth_id, password, self.headers(trace_span))
+
+    def login(
+        self, username: str, password: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[bool]:
+        """Try v1 credentials on ``/query`` (the API token is not sent)."""
+        return sansio.build_v1_login(username, password, self.headers(trace_span))
+
+    def find_org(self, name: str, trace_span: TraceSpanLike | None = None) -> Call[str]:
+        """The ID of the org called ``name``."""
+        return sansio.build_find_org(name, self.headers(trace_span))
+
+    def find_bucket(
+        self, name: str, org_id: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[str]:
+        """The ID of the bucket called ``name`` in the org ``org_id``."""
+        return sansio.build_find_bucket(name, org_id, self.headers(trace_span))
+
+    def bucket_org(self, bucket_id: str, trace_span: TraceSpanLike | None = None) -> Call[str]:
+        """The org ID of the bucket ``bucket_id``."""
+        return sansio.build_get_bucket(bucket_id, self.headers(trace_span))
+
+
+class Executor(Protocol):
+    """What layers built on a client need from it: its calls, and the funnel that runs them.
+
+    ``LegacyAuthClient.executor`` is one. Bulk jobs and rotation take an executor, never
+    the client's private attributes.
+    """
+
+    @property
+    def calls(self) -> Calls:
+        """The builders bound to the client's settings."""
+        ...
+
+    def check_open(self) -> None:
+        """Raise :class:`ClientStateError` unless the client is open."""
+        ...
+
+    def execute(
+        self,
+        call: Call[_T],
+        /,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        log: AttemptLog | None = None,
+    ) -> Awaitable[_T]:
+        """Run ``call`` with the client's transport, timeout, retries and retry budget.
+
+        ``retry`` replaces the client's attempts and backoff for this call; the budget
+        stays the client's. ``log`` collects what the attempts did.
+        """
+        ...

@@ -1,0 +1,194 @@
+"""The aiohttp transport: ``send(Request) -> RawResponse`` over a session it owns.
+
+It turns every aiohttp and timeout failure into a :class:`TransportError`, recording
+whether the request may have reached the server (what makes a retry safe or not).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Final
+
+import aiohttp
+from yarl import URL
+
+from .._errors import ClientStateError, RequestTimeoutError, TransportError
+from .._sansio import RawResponse, Request, new_raw_response
+from . import Timeout, base_url
+
+__all__ = ["AiohttpTransport", "TimeoutLike", "as_timeout", "client_timeout", "from_client_timeout"]
+
+logger: Final = logging.getLogger("aioinflux_legacyauth")
+
+# Failures where nothing was written to the server: safe to send again, whatever the method.
+_NOT_SENT: Final = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    aiohttp.InvalidURL,
+)
+
+
+def from_client_timeout(timeout: aiohttp.ClientTimeout) -> Timeout:
+    """The :class:`Timeout` an ``aiohttp.ClientTimeout`` stands for (``ceil_threshold`` aside)."""
+    return Timeout(
+        total=timeout.total,
+        connect=timeout.sock_connect,
+        read=timeout.sock_read,
+        pool=timeout.connect,
+    )
+
+
+def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """The ``aiohttp.ClientTimeout`` that enforces ``timeout``."""
+    return aiohttp.ClientTimeout(
+        total=timeout.total,
+        connect=timeout.pool,
+        sock_connect=timeout.connect,
+        sock_read=timeout.read,
+    )
+
+
+#: What the public API takes as ``timeout=``: the library's own type, or aiohttp's.
+TimeoutLike = Timeout | aiohttp.ClientTimeout
+
+
+def as_timeout(timeout: object) -> Timeout:
+    """The :class:`Timeout` a caller gave; an ``aiohttp.ClientTimeout`` is converted."""
+    if isinstance(timeout, Timeout):
+        return timeout
+    if isinstance(timeout, aiohttp.ClientTimeout):
+        return from_client_timeout(timeout)
+    msg = f"timeout must be a Timeout or an aiohttp.ClientTimeout, got {type(timeout).__name__}"
+    raise TypeError(msg)
+
+
+def _new_session(verify_ssl: bool) -> aiohttp.ClientSession:
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=verify_ssl))
+    # aiohttp silently resends an idempotent request whose connection dropped. That hides
+    # the ambiguity the retry layer must see: a DELETE applied and then cut off would come
+    # back as a plain 404. There is no public switch (aiohttp 3.9-3.14), so the private
+    # flag is set when present.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+    return session
+
+
+class AiohttpTransport:
+    """Sends requests to one server over an aiohttp session.
+
+    Without ``session=`` it makes its own at the first request, with aiohttp's silent
+    resend of idempotent requests turned off, and :meth:`close` closes it. A session lent
+    with ``session=`` stays the lender's: it is never closed here and keeps aiohttp's own
+    behaviour, resends included.
+    """
+
+    __slots__ = (
+        "_aiohttp_timeout",
+        "_closed",
+        "_origin",
+        "_owns_session",
+        "_path",
+        "_session",
+        "_timeout",
+        "_verify_ssl",
+    )
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        verify_ssl: bool = True,
+    ) -> None:
+        parsed = base_url(url) if isinstance(url, str) else url
+        self._origin = parsed.origin()
+        # Kept encoded: the request path already carries its own percent-escapes.
+        self._path = parsed.raw_path.rstrip("/")
+        self._session = session
+        self._owns_session = session is None
+        self._verify_ssl = verify_ssl
+        self._closed = False
+        # The last timeout and its aiohttp form: a client sends the same one every time.
+        self._timeout: Timeout | None = None
+        self._aiohttp_timeout: aiohttp.ClientTimeout | None = None
+
+    def url_for(self, request: Request) -> URL:
+        """The absolute URL a request goes to (without its query string)."""
+        # Replacing the path of a parsed URL costs less than half of parsing a new one.
+        return self._origin.with_path(self._path + request.path, encoded=True)
+
+    def _live_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            if self._closed:
+                msg = "this AiohttpTransport is closed"
+                raise ClientStateError(msg)
+            self._session = _new_session(self._verify_ssl)
+        return self._session
+
+    def _aiohttp_timeout_for(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        if timeout is not self._timeout:
+            self._aiohttp_timeout = client_timeout(timeout)
+            self._timeout = timeout
+        assert self._aiohttp_timeout is not None  # noqa: S101 - set together with _timeout
+        return self._aiohttp_timeout
+
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
+        """Send one request and read the whole response body within ``timeout``."""
+        session = self._live_session()
+        started = time.perf_counter()
+        try:
+            async with session.request(
+                request.method,
+                self.url_for(request),
+                params=request.params or None,
+                headers=request.headers,
+                data=request.body,
+                timeout=self._aiohttp_timeout_for(timeout),
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                raw = new_raw_response(response.status, response.headers, body, response.reason)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise _failure(RequestTimeoutError, "timed out while connecting", request, exc) from exc
+        except TimeoutError as exc:  # aiohttp's total and read timeouts
+            raise _failure(
+                RequestTimeoutError, "timed out waiting for the response", request, exc
+            ) from exc
+        except _NOT_SENT as exc:
+            raise _failure(
+                TransportError, f"could not connect: {_describe(exc)}", request, exc
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise _failure(
+                TransportError, f"connection failed: {_describe(exc)}", request, exc
+            ) from exc
+        if logger.isEnabledFor(logging.DEBUG):
+            # Method, path and status only: headers and bodies may hold secrets.
+            logger.debug(
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                request.path,
+                raw.status,
+                (time.perf_counter() - started) * 1000,
+            )
+        return raw
+
+    async def close(self) -> None:
+        """Close the session if this transport made it. Safe to call more than once."""
+        self._closed = True
+        session, self._session = self._session, None
+        if self._owns_session and session is not None:
+            await session.close()
+
+
+def _failure(
+    kind: type[TransportError], message: str, request: Request, cause: BaseException
+) -> TransportError:
+    maybe_sent = not isinstance(cause, _NOT_SENT)
+    return kind(message, method=request.method, path=request.path, maybe_sent=maybe_sent)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,238 @@
+"""The worker pool that runs a bulk job: bounded, in input order, one result per item.
+
+Workers pull items from one shared iterator, so memory grows with the concurrency, not
+with the number of items (one task per item costs ~4 KiB each; reliability-perf.md 2.2).
+A job is any :data:`Handler`: an async function from an input item to its
+:class:`ItemResult`. The client's bulk methods, rotation and the demo all run here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sized,
+)
+from typing import Any, Final
+
+from .._errors import ForbiddenError, UnauthorizedError
+from .._models import LegacyAuthorization
+from .._tracing import TraceSpanLike
+from .report import BulkReport, ItemResult, Outcome
+
+__all__ = [
+    "Handler",
+    "ProgressCallback",
+    "ResultCallback",
+    "check_concurrency",
+    "describe_key",
+    "item_key",
+    "run_bulk",
+    "stops_batch",
+]
+
+#: Does one item's work. It must turn every LegacyAuthError into its result; anything
+#: else it raises (a bug) cancels the job.
+Handler = Callable[[Any], Awaitable[ItemResult]]
+#: ``on_result(result)``, called as each item finishes; it may be async.
+ResultCallback = Callable[[ItemResult], object]
+#: ``on_progress(done, total)``; ``total`` is None for iterators; it may be async.
+ProgressCallback = Callable[[int, int | None], object]
+
+
+def item_key(item: object) -> str | None:
+    """The authorization ID an input item names, or None if it names none."""
+    if isinstance(item, LegacyAuthorization):
+        return item.id
+    if isinstance(item, str) and item.strip():
+        return item
+    return None
+
+
+def describe_key(item: object) -> str:
+    """A key for the report even when the item is malformed (a pair: its first half)."""
+    key = item_key(item)
+    if key is not None:
+        return key
+    if isinstance(item, tuple) and item:
+        return describe_key(item[0])
+    return repr(item) if isinstance(item, str | int) else f"<{type(item).__name__}>"
+
+
+def check_concurrency(concurrency: object) -> None:
+    """Refuse a concurrency that is not a positive integer."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        msg = f"concurrency must be a positive integer, got {concurrency!r}"
+        raise ValueError(msg)
+
+
+def stops_batch(result: ItemResult, *, fail_fast: bool) -> bool:
+    """401/403 stop every batch (each further item would fail the same way); fail_fast
+    stops at the first item that failed for good."""
+    if isinstance(result.error, UnauthorizedError | ForbiddenError):
+        return True
+    return fail_fast and result.outcome in (Outcome.FAILED, Outcome.NOT_FOUND)
+
+
+async def _call_back(callback: Callable[..., object] | None, *args: object) -> None:
+    if callback is None:
+        return
+    returned = callback(*args)
+    if inspect.isawaitable(returned):
+        await returned
+
+
+class _Source:
+    """One iterator shared by all workers; numbers items and reserves their result slots."""
+
+    def __init__(self, items: Iterable[Any] | AsyncIterable[Any]) -> None:
+        self._sync: Iterator[Any] | None = None
+        self._async: AsyncIterator[Any] | None = None
+        if isinstance(items, AsyncIterable):
+            self._async = aiter(items)
+        else:
+            self._sync = iter(items)
+        # An async generator cannot be advanced by two workers at once.
+        self._lock = asyncio.Lock()
+        #: One slot per item claimed so far, filled in as items finish.
+        self.results: list[ItemResult | None] = []
+
+    @property
+    def is_sync(self) -> bool:
+        """Whether :meth:`take` can be used instead of awaiting :meth:`next`."""
+        return self._sync is not None
+
+    def take(self) -> tuple[int, Any] | None:
+        """:meth:`next` for a plain iterable, without a coroutine per item."""
+        assert self._sync is not None  # noqa: S101 - callers check is_sync
+        try:
+            item = next(self._sync)
+        except StopIteration:
+            return None
+        results = self.results
+        results.append(None)
+        return len(results) - 1, item
+
+    async def next(self) -> tuple[int, Any] | None:
+        """The next item and its input position, or None when the input is exhausted."""
+        if self._sync is not None:
+            return self.take()
+        assert self._async is not None  # noqa: S101 - one of the two is always set
+        async with self._lock:
+            try:
+                item = await anext(self._async)
+            except StopAsyncIteration:
+                return None
+            self.results.append(None)
+            return len(self.results) - 1, item
+
+    def collect(self, done: int) -> tuple[ItemResult, ...]:
+        """The results in input order, emptying the list (``done``: how many were filled)."""
+        if done == len(self.results):  # every slot filled: one exact copy, no filtering
+            results: tuple[ItemResult, ...] = tuple(self.results)  # type: ignore[arg-type]
+        else:
+            results = tuple(result for result in self.results if result is not None)
+        self.results.clear()  # at 100,000 items the list alone is 800 kB
+        return results
+
+
+async def run_bulk(
+    items: Iterable[Any] | AsyncIterable[Any],
+    handle: Handler,
+    *,
+    op: str,
+    concurrency: int,
+    fail_fast: bool,
+    on_result: ResultCallback | None,
+    on_progress: ProgressCallback | None,
+    dry_run: bool = False,
+    trace_span: TraceSpanLike | None = None,
+    describe: Callable[[object], str] = describe_key,
+) -> BulkReport:
+    """Run ``handle`` on every item with at most ``concurrency`` in flight.
+
+    ``describe(item)`` names an item the job never ran (cancelled or skipped) in the
+    report; it must not repeat a secret the item may hold.
+
+    Anything but a result that ``handle`` raises (a bug, a failing callback) cancels the
+    batch and propagates. Cancelling the call cancels the workers; an item cut off
+    mid-request is reported to ``on_result`` as ``unknown`` before the cancellation
+    propagates. After a 401/403 (or, with ``fail_fast``, any item that failed for good)
+    no new item starts; those never started are reported ``skipped``.
+    """
+    check_concurrency(concurrency)
+    started = time.monotonic()
+    total = len(items) if isinstance(items, Sized) else None
+    source = _Source(items)
+    stopped, done = False, 0
+    notify = on_result is not None or on_progress is not None
+    is_sync = source.is_sync
+
+    def settle(index: int, result: ItemResult) -> None:
+        nonlocal done, stopped
+        source.results[index] = result
+        done += 1
+        # A result without an error can only stop a fail_fast batch.
+        if (fail_fast or result.error is not None) and stops_batch(result, fail_fast=fail_fast):
+            stopped = True
+
+    async def record(index: int, result: ItemResult) -> None:
+        settle(index, result)
+        await _call_back(on_result, result)
+        await _call_back(on_progress, done, total)
+
+    async def worker() -> None:
+        while not stopped:
+            # A plain iterable is read without a coroutine per item, and without callbacks
+            # no coroutine records the result either.
+            claimed = source.take() if is_sync else await source.next()
+            if claimed is None:
+                return
+            index, item = claimed
+            try:
+                result = await handle(item)
+            except asyncio.CancelledError:
+                source.results[index] = cut = _unfinished(describe(item), op, Outcome.UNKNOWN)
+                await _call_back(on_result, cut)
+                raise
+            if notify:
+                await record(index, result)
+            else:
+                settle(index, result)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(worker())
+    except BaseExceptionGroup as group_error:
+        # Surface the one real failure (a callback's or a bug's), not a wrapper around it.
+        raise group_error.exceptions[0] from None
+    # Items never claimed after the batch stopped are reported as skipped, in order.
+    while stopped and (claimed := await source.next()) is not None:
+        index, item = claimed
+        await record(index, _unfinished(describe(item), op, Outcome.SKIPPED))
+    return BulkReport(
+        op=op,
+        results=source.collect(done),
+        elapsed=time.monotonic() - started,
+        dry_run=dry_run,
+        trace_span=trace_span,
+    )
+
+
+_UNFINISHED: Final = {
+    Outcome.UNKNOWN: "cancelled while the request was in flight",
+    Outcome.SKIPPED: "not started: the batch stopped after an earlier failure",
+}
+
+
+def _unfinished(key: str, op: str, outcome: Outcome) -> ItemResult:
+    """The result of an item cut off by cancellation, or never started."""
+    return ItemResult(key=key, op=op, outcome=outcome, message=_UNFINISHED[outcome])

@@ -1,0 +1,53 @@
+"""Publishing verified credentials: to the sink in batches, then journaled as done."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._errors import LegacyAuthError
+from .group_commit import GroupCommit
+from .journal import Journal
+from .sinks import Credential, CredentialSink
+
+__all__ = ["PublishError", "Publisher"]
+
+
+class PublishError(LegacyAuthError):
+    """The sink refused new credentials. They stay in the journal; re-run to resume."""
+
+
+class Publisher:
+    """Publishes verified credentials in batches (group commit), then journals them done.
+
+    A credential is only journaled done once the sink has it: a crash in between leaves
+    it verified in the journal, and the next run publishes it again.
+    """
+
+    def __init__(self, sink: CredentialSink, journal: Journal) -> None:
+        self._sink = sink
+        self._journal = journal
+        self._batches = GroupCommit(self._publish)
+
+    async def publish(self, credential: Credential) -> None:
+        """Return once ``credential`` is in the sink and journaled done."""
+        await self._batches.submit(credential)
+
+    async def _publish(self, credentials: Sequence[Credential]) -> None:
+        try:
+            await self._sink.publish(credentials)
+        except Exception as exc:
+            msg = (
+                f"publishing {len(credentials)} new credentials failed "
+                f"({exc.__class__.__name__}: {exc}); they are kept in the journal "
+                f"{self._journal.path}: fix the cause and run the rotation again"
+            )
+            raise PublishError(msg) from exc
+        await self._journal.append(*({"type": "done", "id": c.id} for c in credentials))
+
+    async def wait(self) -> None:
+        """Until every credential handed over so far is published and journaled done."""
+        await self._batches.wait()
+
+    async def close(self) -> None:
+        """Stop publishing (a batch cut off stays in the journal for the next run)."""
+        await self._batches.cancel()
