@@ -189,7 +189,7 @@ async def test_unknown_top_level_paths_get_the_ui(wire: Wire, path: str) -> None
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v2/nothing", "/api/v2/buckets/x/y", "/v1/anything", "/private/x"]
+    "path", ["/api/v2/nothing", "/api/v2/nothing/x", "/v1/anything", "/private/x"]
 )
 async def test_unknown_api_paths_authenticate_first(wire: Wire, path: str) -> None:
     """Checklist 54: 401 without a token, then 404 path not found (tab JSON)."""

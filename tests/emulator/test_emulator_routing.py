@@ -172,6 +172,28 @@ async def test_unknown_api_path_is_tab_json_404(wire: Wire, path: str) -> None:
     reply.expect_error(404, "not found", "path not found")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/orgs/x/y",
+        "/api/v2/users/0123456789abcdef/x",
+        "/api/v2/buckets/0123456789abcdef/x",
+        "/api/v2/authorizations/x/y",
+        "/api/v2/me/x",
+        "/api/v2/setup/x",
+    ],
+)
+async def test_unknown_sub_path_of_an_api_resource_is_text_404(wire: Wire, path: str) -> None:
+    """Below a known /api/v2 resource the resource's own chi router answers an unknown path
+    with Go's text 404, after authentication (influxd 2.7.12, found by the real-server run)."""
+    refused = await wire.call("GET", path, token=None)
+    refused.expect_error(401, "unauthorized", "unauthorized access", compact=True)
+    reply = await wire.call("GET", path)
+    assert (reply.status, reply.body) == (404, b"404 page not found\n")
+    assert reply.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "X-Platform-Error-Code" not in reply.headers
+
+
 async def test_trailing_slash_is_stripped(wire: Wire) -> None:
     """Section 1: /private/legacy/authorizations/ is the list, /{id}/ is the item."""
     created = (await wire.create("grafana")).json()

@@ -31,7 +31,7 @@ from ..wire.render import (
     authorization_list_body,
     render_authorization,
 )
-from ..wire.responses import empty_response, error_response, json_response
+from ..wire.responses import empty_response, error_response, json_response, text_not_found
 from ..wire.schemas import (
     AUTHORIZATION_UPDATE,
     BUCKET_POST,
@@ -448,6 +448,8 @@ _COLLECTIONS: Final[Mapping[str, tuple[Routes, Routes]]] = {
         {"GET": get_token, "PATCH": update_token, "DELETE": delete_token},
     ),
 }
+# Resources with a chi router of their own under /api/v2 (unknown sub-paths: text 404).
+_MOUNTED: Final = frozenset({"me", "setup", "orgs", "users", "buckets", "authorizations"})
 _ME: Final[Routes] = {"GET": get_me}
 
 
@@ -457,7 +459,9 @@ async def serve_api_v2(
     """Route an authenticated ``/api/v2``, ``/v1`` or other ``/private`` request.
 
     Unknown paths get the API router's ``path not found`` (tab-indented, as ``api.Err``
-    writes it); a known path with another method gets chi's empty 405.
+    writes it), but below a resource the API router mounts (``/api/v2/orgs/x/y``) that
+    resource's own router answers Go's text 404; a known path with another method gets
+    chi's empty 405.
     """
     if path == "/api/v2":
         return api_links()  # once authenticated, any method (influxd 2.7.12 and 2.9.1)
@@ -475,5 +479,7 @@ async def serve_api_v2(
         routes = collection if len(segments) == 1 else item
         raw_id = segments[1] if len(segments) == 2 else ""
     if routes is None:
+        if segments and segments[0] in _MOUNTED:
+            return text_not_found()
         return error_response(PlatformError(NOT_FOUND, "path not found"))
     return await call(routes, request, state, caller, raw_id)
