@@ -23,7 +23,14 @@ from typing import Any, Literal
 import attrs
 import pytest
 
-from aioinflux_legacyauth.emulator import Emulator, FaultPlan, PasswordRule
+from aioinflux_legacyauth.emulator import (
+    DEFAULT_VERSION,
+    Emulator,
+    FaultPlan,
+    PasswordRule,
+    ServerProfile,
+    server_profile,
+)
 from tests.realserver.api import Api
 from tests.realserver.handle import EmulatorOnly, RealServer
 from tests.realserver.pool import RealServerPool
@@ -42,12 +49,12 @@ StartServer = Callable[..., Awaitable[Any]]
 _SAME_ON_A_REAL_SERVER = {"hash_cost", "hash_concurrency", "access_log", "host", "port"}
 
 
-def _what_a_real_server_does(key: str, value: object) -> bool:
-    """Emulator option values that describe a real server: the current password rule, and
-    a fault plan that fails nothing (rules are added through ``.faults``, which a
+def _what_a_real_server_does(key: str, value: object, profile: ServerProfile) -> bool:
+    """Emulator option values that describe a real server: its release's password rule,
+    and a fault plan that fails nothing (rules are added through ``.faults``, which a
     ``RealServer`` refuses)."""
     if key == "password_rule":
-        return PasswordRule(str(value)) is PasswordRule.CURRENT
+        return PasswordRule(str(value)) is profile.password_rule
     return key == "fault_plan" and isinstance(value, FaultPlan) and value.rate == 0
 
 
@@ -172,8 +179,40 @@ def shared_server(server_choice: ServerChoice) -> Api | None:
     return api
 
 
-def real_flags(options: dict[str, Any]) -> list[str]:
-    """``scripts/real-influxd`` flags for emulator options; what cannot be is EmulatorOnly."""
+# Flags that change the whole server: a shared one cannot take them for one test.
+_SERVER_FLAGS = frozenset(
+    {
+        "--strong-passwords",
+        "--ui-disabled",
+        "--metrics-disabled",
+        "--use-hashed-tokens",
+        "--no-use-hashed-tokens",
+    }
+)
+
+
+class OtherRelease(Exception):  # noqa: N818 - reads as "needs another release"
+    """A test asked for a release this run's real server is not."""
+
+
+def _release_flags(key: str, value: object, profile: ServerProfile) -> list[str]:
+    """The release must be the run's; hashed tokens differ only where the release has them."""
+    if key == "version":
+        if server_profile(str(value)).release != profile.release:
+            raise OtherRelease(str(value))
+        return []
+    if value is None or value is profile.hashed_tokens_by_default:
+        return []
+    if not profile.supports_hashed_tokens:
+        msg = f"influxd {profile.version} has no --use-hashed-tokens"
+        raise EmulatorOnly(msg)
+    return ["--use-hashed-tokens" if value else "--no-use-hashed-tokens"]
+
+
+def real_flags(options: dict[str, Any], version: str = DEFAULT_VERSION) -> list[str]:
+    """``scripts/real-influxd`` flags for emulator options, for a real server at
+    ``version``; what it cannot do is :class:`EmulatorOnly` (or :class:`OtherRelease`)."""
+    profile = server_profile(version)
     flags = ["--port", "0"]
     for key, value in options.items():
         if key in _SAME_ON_A_REAL_SERVER:
@@ -185,9 +224,11 @@ def real_flags(options: dict[str, Any]) -> list[str]:
                 flags += ["--bucket", name]
         elif key == "strong_passwords":
             flags += ["--strong-passwords"] if value else []
-        elif key == "ui":
-            flags += [] if value else ["--ui-disabled"]
-        elif not _what_a_real_server_does(key, value):
+        elif key in ("ui", "metrics"):
+            flags += [] if value else [f"--{key}-disabled"]
+        elif key in ("version", "hashed_tokens"):
+            flags += _release_flags(key, value, profile)
+        elif not _what_a_real_server_does(key, value, profile):
             msg = f"the emulator option {key}={value!r} has no real-server equivalent"
             raise EmulatorOnly(msg)
     return flags
@@ -206,23 +247,33 @@ async def start_server(
         async def start(**options: Any) -> Emulator | RealServer:
             if server_choice.kind == "emulator":
                 return await stack.enter_async_context(Emulator(**options))
-            if server_choice.kind == "real":
-                assert real_server_pool is not None
-                process = real_server_pool.acquire(real_flags(options))
-                stack.callback(real_server_pool.release, process)
-                ready = process.ready
-                return RealServer(
-                    url=ready["url"],
-                    token=ready["token"],
-                    org=options.get("org", "my-org"),
-                    org_id=ready["org_id"],
-                    user=options.get("user", "admin"),
-                    user_id=ready["user_id"],
-                    buckets=ready["buckets"],
-                )
+            try:
+                if server_choice.kind == "real":
+                    return _fresh(options, server_choice.version or DEFAULT_VERSION)
+                return _tenant(options)
+            except OtherRelease as exc:
+                pytest.skip(f"needs influxd {exc}; this run tests another release")
+
+        def _fresh(options: dict[str, Any], version: str) -> RealServer:
+            assert real_server_pool is not None
+            process = real_server_pool.acquire(real_flags(options, version))
+            stack.callback(real_server_pool.release, process)
+            ready = process.ready
+            return RealServer(
+                url=ready["url"],
+                token=ready["token"],
+                org=options.get("org", "my-org"),
+                org_id=ready["org_id"],
+                user=options.get("user", "admin"),
+                user_id=ready["user_id"],
+                buckets=ready["buckets"],
+            )
+
+        def _tenant(options: dict[str, Any]) -> RealServer:
             assert shared_server is not None
-            real_flags({key: value for key, value in options.items() if key != "token"})
-            if options.get("strong_passwords") or options.get("ui", True) is False:
+            version = str(shared_server.call("GET", "/health")["version"])
+            flags = real_flags({k: v for k, v in options.items() if k != "token"}, version)
+            if _SERVER_FLAGS & set(flags):
                 pytest.skip("a shared server's influxd flags cannot be chosen per test")
             tenancy = Tenancy(
                 str(server_choice.url),

@@ -232,6 +232,11 @@ class Emulator:
         return self._state.profile.version
 
     @property
+    def commit(self) -> str:
+        """The build's commit, as ``/health`` reports it."""
+        return self._state.commit
+
+    @property
     def faults(self) -> FaultPlan:
         """The fault plan: program faults with :meth:`FaultPlan.add`."""
         return self._state.faults

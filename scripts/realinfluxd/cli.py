@@ -41,7 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--strong-passwords", action="store_true", help="pass influxd --strong-passwords"
     )
     parser.add_argument(
+        "--use-hashed-tokens",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="pass influxd --use-hashed-tokens (v2.8+; default: the release's)",
+    )
+    parser.add_argument(
         "--ui-disabled", action="store_true", help="answer unknown paths 404 instead of HTML"
+    )
+    parser.add_argument(
+        "--metrics-disabled", action="store_true", help="pass influxd --metrics-disabled"
     )
     parser.add_argument("--quiet", action="store_true", help="influxd's log to a file, not stderr")
     parser.add_argument(
@@ -70,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         user=args.user,
         buckets=tuple(args.buckets or ["my-bucket"]),
         strong_passwords=args.strong_passwords,
+        hashed_tokens=args.use_hashed_tokens,
         ui_disabled=args.ui_disabled,
+        metrics_disabled=args.metrics_disabled,
         quiet=args.quiet,
     )
     try:

@@ -47,7 +47,9 @@ class ServerOptions:
     user: str = "admin"
     buckets: Sequence[str] = ("my-bucket",)
     strong_passwords: bool = False
+    hashed_tokens: bool | None = None
     ui_disabled: bool = False
+    metrics_disabled: bool = False
     quiet: bool = False
 
 
@@ -179,6 +181,10 @@ def _argv(binary: Path, options: ServerOptions, data: Path, port: int) -> list[s
     ]  # fmt: skip
     if options.strong_passwords:
         argv.append("--strong-passwords")
+    if options.hashed_tokens is not None:
+        argv.append(f"--use-hashed-tokens={str(options.hashed_tokens).lower()}")
+    if options.metrics_disabled:
+        argv.append("--metrics-disabled")
     if options.ui_disabled:
         argv.append("--ui-disabled")
     else:

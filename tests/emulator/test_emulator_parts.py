@@ -88,7 +88,7 @@ async def test_nothing_secret_in_reprs() -> None:
 
 def test_emulator_claims_to_be_v2_7_12_unless_told() -> None:
     """The version headers say v2.7.12, the release the emulator is checked against."""
-    assert Emulator().version == "v2.7.12"
+    assert (Emulator().version, Emulator().commit) == ("v2.7.12", "emulator")
     assert Emulator(version="v2.9.1").version == "v2.9.1"
 
 

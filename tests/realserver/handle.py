@@ -16,8 +16,9 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from aioinflux_legacyauth import AuthStatus, LegacyAuthorization, Permission
-from aioinflux_legacyauth._converter import converter
-from aioinflux_legacyauth.emulator import bucket_permissions
+from aioinflux_legacyauth._converter import converter, parse_timestamp
+from aioinflux_legacyauth.emulator import DBRPMapping, bucket_permissions
+from aioinflux_legacyauth.emulator.domain.store import BucketRecord
 
 from .api import Api, ApiError
 
@@ -37,6 +38,32 @@ def _status(active: bool) -> str:
 def permission_bodies(permissions: Iterable[Permission]) -> list[dict[str, Any]]:
     bodies: list[dict[str, Any]] = converter.unstructure(list(permissions), list[Permission])
     return bodies
+
+
+def _mapping(body: dict[str, Any]) -> DBRPMapping:
+    return DBRPMapping(
+        id=str(body["id"]),
+        database=str(body["database"]),
+        retention_policy=str(body["retention_policy"]),
+        default=bool(body["default"]),
+        virtual=bool(body["virtual"]),
+        org_id=str(body["orgID"]),
+        bucket_id=str(body["bucketID"]),
+    )
+
+
+def _bucket(body: dict[str, Any]) -> BucketRecord:
+    rules = body.get("retentionRules") or [{}]
+    return BucketRecord(
+        id=str(body["id"]),
+        org_id=str(body["orgID"]),
+        name=str(body["name"]),
+        description=str(body.get("description", "")),
+        system=body.get("type") == "system",
+        retention_seconds=int(rules[0].get("everySeconds", 0)),
+        created_at=parse_timestamp(body["createdAt"]),
+        updated_at=parse_timestamp(body["updatedAt"]),
+    )
 
 
 class RealStore:
@@ -68,6 +95,18 @@ class RealStore:
     def delete_bucket(self, bucket_id: str) -> None:
         """Delete a bucket."""
         self._api.call("DELETE", f"/api/v2/buckets/{bucket_id}", expect=204)
+
+    def buckets(self) -> list[BucketRecord]:
+        """Every bucket the operator token sees (system buckets included), by ID."""
+        found: list[BucketRecord] = []
+        offset = 0
+        while True:
+            params = {"limit": "100", "offset": str(offset)}
+            page = self._api.call("GET", "/api/v2/buckets", params=params)["buckets"]
+            found += [_bucket(item) for item in page]
+            if len(page) < 100:
+                return sorted(found, key=lambda bucket: bucket.id)
+            offset += 100
 
     def set_user_status(self, user_id: str, status: str) -> None:
         """Make a user active or inactive."""
@@ -152,6 +191,11 @@ class RealServer:
         return str(self.api.call("GET", "/health")["version"])
 
     @property
+    def commit(self) -> str:
+        """The build's commit, as ``/health`` reports it."""
+        return str(self.api.call("GET", "/health")["commit"])
+
+    @property
     def faults(self) -> NoReturn:
         """A real server has no fault plan."""
         msg = "faults: a real server has no fault injection"
@@ -185,6 +229,35 @@ class RealServer:
         """Create a bucket in ``org_id`` (default: the initial org); returns its ID."""
         body = {"orgID": org_id or self._org_id, "name": name, "retentionRules": []}
         return str(self.api.call("POST", "/api/v2/buckets", body, expect=201)["id"])
+
+    def delete_bucket(self, bucket_id: str) -> None:
+        """Delete a bucket (its stored DBRP mappings go with it)."""
+        self.store.delete_bucket(bucket_id)
+
+    def create_dbrp(
+        self,
+        database: str,
+        bucket_id: str,
+        *,
+        retention_policy: str = "autogen",
+        default: bool = False,
+        org_id: str | None = None,
+    ) -> DBRPMapping:
+        """Create a physical DBRP mapping through ``POST /api/v2/dbrps``."""
+        body = {
+            "database": database,
+            "retention_policy": retention_policy,
+            "default": default,
+            "orgID": org_id or self._org_id,
+            "bucketID": bucket_id,
+        }
+        return _mapping(self.api.call("POST", "/api/v2/dbrps", body, expect=201))
+
+    def dbrp_mappings(self, *, org_id: str | None = None) -> list[DBRPMapping]:
+        """Every mapping of an org (default: the initial one), as ``GET /api/v2/dbrps``."""
+        params = {"orgID": org_id or self._org_id}
+        listing = self.api.call("GET", "/api/v2/dbrps", params=params)["content"]
+        return [_mapping(item) for item in listing]
 
     def mint_token(
         self,
@@ -242,6 +315,19 @@ class RealServer:
             raise EmulatorOnly(msg)
         path = f"{LEGACY_PREFIX}/{auth_id}/password"
         self.api.call("POST", path, {"password": password}, expect=204)
+
+    async def import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        org_id: str | None = None,
+        user_id: str | None = None,
+    ) -> NoReturn:
+        """What ``influxd upgrade`` imports cannot be made through the API."""
+        msg = "import_legacy_user: only influxd upgrade stores a 1.x password hash"
+        raise EmulatorOnly(msg)
 
     def legacy_authorization(self, auth_id: str) -> LegacyAuthorization | None:
         """The current state of a legacy authorization, or ``None`` if it does not exist."""

@@ -8,6 +8,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ __all__ = ["SCRIPT", "RealInfluxdProcess", "ScriptError", "build_real_influxd"]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "real-influxd"
 _START_TIMEOUT = 90.0
-_STOP_TIMEOUT = 30.0
+_STOP_TIMEOUT = 60.0
 
 
 class ScriptError(Exception):
@@ -49,6 +50,7 @@ class RealInfluxdProcess:
         chosen = [] if version is None else ["--influxdb-version", version]
         self.args = [*args, *chosen, "--quiet"]
         self._stderr = ""
+        self._stopping = threading.Lock()
         self._process = subprocess.Popen(  # noqa: S603 - our own script, flags we built
             [sys.executable, str(SCRIPT), *self.args],
             stdin=subprocess.DEVNULL,
@@ -86,20 +88,30 @@ class RealInfluxdProcess:
         return self._stderr
 
     def stop(self, *, check: bool = True) -> int:
-        """SIGTERM, wait; the exit status (with ``check``, anything but 0 is an error)."""
+        """SIGTERM, wait; the exit status (with ``check``, anything but 0 is an error).
+
+        Safe to call again, from any thread: later calls wait for the first.
+        """
+        with self._stopping:
+            return self._stop(check=check)
+
+    def _stop(self, *, check: bool) -> int:
         if self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)
+        hung = ""
         try:
             status = self._process.wait(_STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.kill(self._process.pid, signal.SIGKILL)
             status = self._process.wait()
+            hung = f"still running {_STOP_TIMEOUT:.0f} s after SIGTERM, killed; "
         for stream in (self._process.stdout, self._process.stderr):
             if stream is not None and not stream.closed:
                 if stream is self._process.stderr:
                     self._stderr = stream.read().decode(errors="replace")[-3000:]
                 stream.close()
         if check and status != 0:
-            msg = f"scripts/real-influxd exited with status {status}: {self._stderr}"
+            msg = f"scripts/real-influxd ({hung}pid {self.pid}) exited with status {status}: "
+            msg += self._stderr
             raise ScriptError(msg)
         return status

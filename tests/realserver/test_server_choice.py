@@ -10,7 +10,7 @@ import pytest
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, FaultPlan
 from aioinflux_legacyauth.emulator import __main__ as emulator_cli
 from scripts.realinfluxd import cli as real_influxd_cli
-from tests._servers import ServerChoice, real_flags
+from tests._servers import OtherRelease, ServerChoice, real_flags
 from tests.realserver.handle import EmulatorOnly
 
 
@@ -58,12 +58,29 @@ def test_emulator_options_become_script_flags() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"password_rule": "legacy"}, {"fault_plan": FaultPlan(rate=0.5)}, {"version": "v2.0.0"}],
+    [{"password_rule": "legacy"}, {"fault_plan": FaultPlan(rate=0.5)}, {"hash": "x"}],
 )
 def test_options_a_real_server_cannot_have_are_refused(options: dict[str, object]) -> None:
     """A test that needs them must be marked emulator_only; it fails loudly otherwise."""
     with pytest.raises(EmulatorOnly, match="no real-server equivalent"):
         real_flags(options)
+
+
+def test_release_dependent_options_follow_the_runs_release() -> None:
+    """version= must be the run's release (else the test is skipped); hashed tokens map to
+    influxd's flag only where the release has it and the value is not its default."""
+    assert real_flags({"version": "2.7.12", "password_rule": "current"}, "v2.7.12") == [
+        "--port",
+        "0",
+    ]
+    with pytest.raises(OtherRelease):
+        real_flags({"version": "v2.7.5"}, "v2.7.12")
+    assert real_flags({"password_rule": "legacy"}, "v2.7.5") == ["--port", "0"]
+    assert real_flags({"hashed_tokens": True}, "v2.9.1") == ["--port", "0"]
+    assert real_flags({"hashed_tokens": False}, "v2.9.1")[2:] == ["--no-use-hashed-tokens"]
+    with pytest.raises(EmulatorOnly, match="no --use-hashed-tokens"):
+        real_flags({"hashed_tokens": True}, "v2.7.12")
+    assert real_flags({"metrics": False, "ui": True}, "v2.7.12")[2:] == ["--metrics-disabled"]
 
 
 def test_the_script_takes_the_emulators_flags() -> None:
