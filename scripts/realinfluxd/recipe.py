@@ -174,6 +174,12 @@ def build_influxd(version: str, work: Path, out: Path, log: IO[str]) -> dict[str
         **go_env,
         "PKG_CONFIG": "pkg-config",
         "PKG_CONFIG_PATH": str(prefix / "lib" / "pkgconfig"),
+        # Go's build cache keys cgo packages on these variables but not on pkg-config's
+        # output, so without them a later build reuses flux's cgo package with an earlier
+        # build's (deleted) -L directory and fails to link. Naming this build's prefix here
+        # makes exactly the cgo packages build again.
+        "CGO_CFLAGS": f"-O2 -g -I{prefix / 'include'}",
+        "CGO_LDFLAGS": f"-O2 -g -L{prefix / 'lib'}",
     }
     steps.run(
         "build influxd (go build)",
