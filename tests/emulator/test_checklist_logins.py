@@ -87,7 +87,11 @@ async def test_hashed_tokens_list_as_empty_strings(start_emulator: StartEmulator
         "/api/v2/authorizations",
         json_body={
             "orgID": wire.emu.org_id,
-            "permissions": [{"action": "read", "resource": {"type": "buckets"}}],
+            "permissions": [
+                {"action": "read", "resource": {"type": "buckets"}},
+                # /api/v2/me below reads the token's own user
+                {"action": "read", "resource": {"type": "users", "id": wire.emu.user_id}},
+            ],
         },
     )
     assert created.status == 201

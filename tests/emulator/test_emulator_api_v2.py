@@ -27,6 +27,19 @@ async def test_me_is_the_tokens_user(wire: Wire) -> None:
 
 
 @pytest.mark.fresh_server(reason="asserts the whole server's list of orgs")
+async def test_me_needs_read_on_the_tokens_own_user(wire: Wire) -> None:
+    """GET /api/v2/me checks read:users/<own ID> like any user read (influxd 2.7.12)."""
+    emu = wire.emu
+    buckets_only = emu.mint_token([permission("read", "buckets")])
+    reply = await wire.call("GET", "/api/v2/me", token=buckets_only)
+    reply.expect_error(401, "unauthorized", f"read:users/{emu.user_id} is unauthorized")
+    own_user = emu.mint_token([permission("read", "users", id=emu.user_id)])
+    assert (await wire.call("GET", "/api/v2/me", token=own_user)).status == 200
+    inactive = emu.mint_token([permission("read", "users")], active=False)
+    reply = await wire.call("GET", "/api/v2/me", token=inactive)
+    reply.expect_error(401, "unauthorized", "token is inactive")
+
+
 async def test_orgs_list_filter_and_create(wire: Wire) -> None:
     """Orgs: list, filter by name (404 when unknown), create, conflict on a taken name."""
     emu = wire.emu

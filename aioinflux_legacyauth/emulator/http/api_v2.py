@@ -167,7 +167,8 @@ def _bucket_body(bucket: BucketRecord) -> dict[str, object]:
 async def get_me(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
-    """The caller's own user."""
+    """The caller's own user; reading it needs ``read:users/<own ID>`` like any user."""
+    check(caller, permission(Action.READ, ResourceType.USERS, id=caller.user_id))
     user = state.store.user(caller.user_id)
     if user is None:
         raise PlatformError(NOT_FOUND, "user not found")
