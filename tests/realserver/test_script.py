@@ -9,12 +9,16 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 
 from tests.realserver.api import Api
 from tests.realserver.process import SCRIPT
+
+if TYPE_CHECKING:
+    from tests._servers import ServerChoice
 
 pytestmark = [
     pytest.mark.real_server,
@@ -38,36 +42,50 @@ def _influxd_processes(data_dir: Path) -> list[int]:
     return found
 
 
+@attrs.frozen
+class ScriptRun:
+    """Where the script's temporary directories go, and the release it runs."""
+
+    temp_root: Path
+    release: tuple[str, ...]
+
+    def start(self, *flags: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+        """Start the script; its process and its ready line."""
+        process = subprocess.Popen(  # noqa: S603 - our own script, fixed flags
+            [sys.executable, str(SCRIPT), "--port", "0", "--quiet", *self.release, *flags],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env(),
+        )
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line, process.communicate(timeout=30)
+        return process, json.loads(line)
+
+    def env(self) -> dict[str, str]:
+        """The script's environment: a TMPDIR of its own."""
+        return {**os.environ, "TMPDIR": str(self.temp_root)}
+
+
 @pytest.fixture
-def temp_root(tmp_path: Path, server_choice: Any) -> Path:
-    """A TMPDIR of the script's own, to see its data directory come and go."""
+def script(tmp_path: Path, server_choice: ServerChoice) -> ScriptRun:
+    """Runs of the script with a TMPDIR of their own, to see the data directory come and
+    go, at the release under test."""
     if server_choice.kind != "real":
         pytest.skip("runs the script: --server real")
     root = tmp_path / "tmp"
     root.mkdir()
-    return root
-
-
-def _start(temp_root: Path, *flags: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    process = subprocess.Popen(  # noqa: S603 - our own script, fixed flags
-        [sys.executable, str(SCRIPT), "--port", "0", "--quiet", *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TMPDIR": str(temp_root)},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line, process.communicate(timeout=30)
-    return process, json.loads(line)
+    release = ("--influxdb-version", server_choice.version) if server_choice.version else ()
+    return ScriptRun(root, release)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_ready_line_then_a_clean_stop(temp_root: Path, stop: signal.Signals) -> None:
+def test_ready_line_then_a_clean_stop(script: ScriptRun, stop: signal.Signals) -> None:
     """The ready line names url, token, org, user and buckets; the signal ends it with
     status 0, influxd gone and the temporary data directory removed."""
-    process, ready = _start(
-        temp_root,
+    temp_root = script.temp_root
+    process, ready = script.start(
         "--token", "script-token", "--org", "acme", "--user", "ops",
         "--bucket", "metrics", "--bucket", "logs",
     )  # fmt: skip
@@ -94,9 +112,9 @@ def test_ready_line_then_a_clean_stop(temp_root: Path, stop: signal.Signals) -> 
     assert _influxd_processes(data_dir) == []
 
 
-def test_defaults_and_the_ui_switch(temp_root: Path) -> None:
+def test_defaults_and_the_ui_switch(script: ScriptRun) -> None:
     """Default names like the emulator's; UI paths answer HTML unless --ui-disabled."""
-    process, ready = _start(temp_root)
+    process, ready = script.start()
     try:
         assert set(ready["buckets"]) == {"my-bucket"}
         status, body = Api(ready["url"], ready["token"]).raw("GET", "/legacy/authorizations")
@@ -106,7 +124,7 @@ def test_defaults_and_the_ui_switch(temp_root: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=60)
-    disabled, ready = _start(temp_root, "--ui-disabled")
+    disabled, ready = script.start("--ui-disabled")
     try:
         status, body = Api(ready["url"], ready["token"]).raw("GET", "/legacy/authorizations")
         assert (status, body) == (404, b"404 page not found\n")
@@ -116,17 +134,17 @@ def test_defaults_and_the_ui_switch(temp_root: Path) -> None:
     assert disabled.returncode == 0
 
 
-def test_a_taken_port_is_a_clear_error(temp_root: Path) -> None:
+def test_a_taken_port_is_a_clear_error(script: ScriptRun) -> None:
     """A fixed port that is in use: exit status 1 and a message, nothing left behind."""
-    process, ready = _start(temp_root)
+    process, ready = script.start()
     try:
         port = ready["url"].rsplit(":", 1)[1]
         second = subprocess.run(  # noqa: S603 - our own script, fixed flags
-            [sys.executable, str(SCRIPT), "--port", port, "--quiet"],
+            [sys.executable, str(SCRIPT), "--port", port, "--quiet", *script.release],
             capture_output=True,
             text=True,
             timeout=120,
-            env={**os.environ, "TMPDIR": str(temp_root)},
+            env=script.env(),
             check=False,
         )
     finally:
@@ -135,4 +153,4 @@ def test_a_taken_port_is_a_clear_error(temp_root: Path) -> None:
     assert second.returncode == 1
     assert second.stdout == ""
     assert f"port {port} is already in use" in second.stderr
-    assert list(temp_root.iterdir()) == []
+    assert list(script.temp_root.iterdir()) == []
