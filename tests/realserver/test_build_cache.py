@@ -49,12 +49,14 @@ cache.ensure_built("v9.9.9", root=Path({root!r}), builder=build, key="v9.9.9-tes
 """
 
 
-def _child(code: str) -> subprocess.Popen[str]:
+def _child(code: str, temp: Path) -> subprocess.Popen[str]:
+    # TMPDIR: a build's work directory goes there, and a killed build leaves it behind.
     return subprocess.Popen(  # noqa: S603 - this interpreter and our own code
         [sys.executable, "-c", textwrap.dedent(code)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
     )
 
 
@@ -67,7 +69,7 @@ def test_concurrent_first_runs_build_once(tmp_path: Path) -> None:
     """Three runs at once: one builds, two wait; all get the same binary."""
     counter = tmp_path / "builds"
     code = CONCURRENT_BUILD.format(scripts=str(SCRIPTS), counter=str(counter), root=str(tmp_path))
-    children = [_child(code) for _ in range(3)]
+    children = [_child(code, tmp_path) for _ in range(3)]
     outputs = [child.communicate(timeout=60) for child in children]
     assert [child.returncode for child in children] == [0, 0, 0], outputs
     paths = {stdout.strip() for stdout, _ in outputs}
@@ -79,7 +81,7 @@ def test_concurrent_first_runs_build_once(tmp_path: Path) -> None:
 
 def test_a_killed_build_leaves_nothing_usable(tmp_path: Path) -> None:
     """A build that dies half-way leaves no cache entry; the next run builds afresh."""
-    killed = _child(KILLED_BUILD.format(scripts=str(SCRIPTS), root=str(tmp_path)))
+    killed = _child(KILLED_BUILD.format(scripts=str(SCRIPTS), root=str(tmp_path)), tmp_path)
     killed.communicate(timeout=60)
     assert killed.returncode == 9
     assert not (tmp_path / "influxd" / "v9.9.9-test").exists()
