@@ -11,6 +11,7 @@ import asyncio
 import enum
 import functools
 import logging
+import os
 from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -18,15 +19,21 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 
 from . import _sansio as sansio
-from ._config import read_env
-from ._errors import ClientStateError, LegacyAuthError, NotFoundError
+from ._config import missing_token_message, read_settings
+from ._errors import (
+    ArgumentError,
+    ClientStateError,
+    ConfigurationError,
+    LegacyAuthError,
+    NotFoundError,
+)
 from ._executor import Calls, Executor
 from ._ids import is_hex_id
 from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from ._retry import AttemptLog, RetryBudget, RetryPolicy, call_policy, call_with_retries
 from ._sansio import Call, check_text, update_body
-from ._tracing import TraceSpanLike
+from ._tracing import Instrumentation, TraceSpanLike, current_instrumentation
 from ._transports import Timeout, Transport, base_url
 from ._transports.aiohttp import AiohttpTransport, TimeoutLike, as_timeout
 from .bulk import operations
@@ -114,13 +121,22 @@ class LegacyAuthClient:
 
     @classmethod
     def from_env(
-        cls, *, environ: Mapping[str, str] | None = None, **overrides: Any
+        cls,
+        *,
+        environ: Mapping[str, str] | None = None,
+        config: str | None = None,
+        configs_path: str | os.PathLike[str] | None = None,
+        **overrides: Any,
     ) -> LegacyAuthClient:
-        """Build a client from ``INFLUX_HOST``/``INFLUX_TOKEN``/... (or ``INFLUXDB_V2_*``).
+        """Build a client from ``INFLUX_HOST``/``INFLUX_TOKEN``/... (or ``INFLUXDB_V2_*``),
+        then the influx CLI's config file (``~/.influxdbv2/configs``).
 
-        Keyword arguments override what the environment says.
+        ``config`` names the influx CLI config to use (default: ``INFLUX_ACTIVE_CONFIG``,
+        else the active one); ``configs_path`` is the file (default:
+        ``INFLUX_CONFIGS_PATH``). Keyword arguments override everything. Raises
+        :class:`ConfigurationError` when no token is found or a setting cannot be used.
         """
-        settings = read_env(environ)
+        settings = read_settings(environ, config=config, configs_path=configs_path)
         options: dict[str, Any] = {
             "verify_ssl": settings.verify_ssl,
             "org_id": settings.org_id,
@@ -131,6 +147,8 @@ class LegacyAuthClient:
         options.update(overrides)
         url = options.pop("url", settings.url)
         token = options.pop("token", settings.token)
+        if token is None:
+            raise ConfigurationError(missing_token_message(settings))
         return cls(url, token, **options)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -245,6 +263,35 @@ class LegacyAuthClient:
         call: each coroutine between a bulk worker and the socket is crossed again every
         time the request waits. A client that is not open raises here, at once.
         """
+        instrumentation = current_instrumentation()
+        if instrumentation is not None:
+            return self._traced(instrumentation, call, timeout, retry, log)
+        return self._send(call, timeout, retry, log)
+
+    def _traced(
+        self,
+        instrumentation: Instrumentation,
+        call: Call[_T],
+        timeout: TimeoutLike | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None,
+    ) -> Awaitable[_T]:
+        """``_send``, inside what the installed instrumentation (a tracing span) wraps it in."""
+        self._live_transport()  # a client that is not open still raises at once
+
+        def run(traced: Call[_T], attempts: AttemptLog) -> Awaitable[_T]:
+            return self._send(traced, timeout, retry, attempts)
+
+        return instrumentation.execute(call, run, log=log, url=self.url, prefix=self.prefix)
+
+    def _send(
+        self,
+        call: Call[_T],
+        timeout: TimeoutLike | None,
+        retry: RetryPolicy | None,
+        log: AttemptLog | None,
+    ) -> Awaitable[_T]:
+        """The funnel's work: the attempts of ``call`` with retries, then its recovery."""
         transport = self._live_transport()
         if call.recover is not None and log is None:
             log = AttemptLog()
@@ -340,7 +387,7 @@ class LegacyAuthClient:
         perms = tuple(permissions)
         if not perms:
             msg = "a legacy authorization needs at least one permission"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         body = AuthorizationCreate(
             username=username,
             status=AuthStatus(status),

@@ -5,6 +5,9 @@
     LegacyAuthError
     ├── ClientStateError (also RuntimeError)   use before open, after close, reopening
     ├── PasswordPolicyError (also ValueError)  refused locally before any request
+    ├── ArgumentError (also ValueError)        an argument refused locally (no permission...)
+    ├── ConfigurationError (also ValueError)   a setting from the environment or an influx
+    │                                          CLI config file that cannot be used
     ├── TransportError                         connection failures (aiohttp error as __cause__)
     │   └── RequestTimeoutError                the request timed out
     ├── ResponseDecodeError                    a 2xx body that is not the expected JSON
@@ -39,7 +42,9 @@ from typing import ClassVar, Final
 
 __all__ = [
     "APIError",
+    "ArgumentError",
     "ClientStateError",
+    "ConfigurationError",
     "ConflictError",
     "ForbiddenError",
     "InternalServerError",
@@ -82,6 +87,16 @@ class ClientStateError(LegacyAuthError, RuntimeError):
 
 class PasswordPolicyError(LegacyAuthError, ValueError):
     """A password was refused locally, before any request, because the server would refuse it."""
+
+
+class ArgumentError(LegacyAuthError, ValueError):
+    """An argument was refused locally, before any request (a create without permissions)."""
+
+
+class ConfigurationError(LegacyAuthError, ValueError):
+    """A setting cannot be used: no token anywhere, a variable with a bad value, a missing or
+    malformed influx CLI config file. The message names the variable or the file, never a
+    token."""
 
 
 class TransportError(LegacyAuthError):

@@ -11,7 +11,21 @@ from collections.abc import Awaitable, Mapping
 from typing import Final, Protocol, TypeVar
 
 from . import _sansio as sansio
-from ._models import AuthorizationCreate, AuthorizationUpdate, LegacyAuthorization
+from . import _sansio_api_v2 as api_v2
+from . import _sansio_v1 as v1
+from ._models import (
+    AuthorizationCreate,
+    AuthorizationUpdate,
+    Bucket,
+    DBRPMapping,
+    DBRPMappingCreate,
+    LegacyAuthorization,
+    Organization,
+    RetentionPolicy,
+    User,
+    UsernameLookup,
+    WriteAccess,
+)
 from ._password import PasswordPolicy
 from ._retry import AttemptLog, RetryPolicy
 from ._sansio import Call
@@ -21,6 +35,12 @@ from ._transports import Timeout
 __all__ = ["Calls", "Executor"]
 
 _T = TypeVar("_T")
+# Named here: inside Calls, ``list`` is the method of that name.
+_Buckets = list[Bucket]
+_Users = list[User]
+_Mappings = list[DBRPMapping]
+_Databases = list[str]
+_Policies = list[RetentionPolicy]
 _RESERVED_HEADERS: Final = frozenset({"authorization", "zap-trace-span"})
 
 
@@ -133,6 +153,105 @@ class Calls:
     def bucket_org(self, bucket_id: str, trace_span: TraceSpanLike | None = None) -> Call[str]:
         """The org ID of the bucket ``bucket_id``."""
         return sansio.build_get_bucket(bucket_id, self.headers(trace_span))
+
+    # -- provisioning: usernames, /api/v2 and the v1 data plane ----------------------------
+
+    def lookup_username(
+        self, username: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[UsernameLookup]:
+        """Whether ``username`` is taken, and by which credential if the token can see it."""
+        return sansio.build_lookup_username(self._prefix, username, self.headers(trace_span))
+
+    def bucket(self, bucket_id: str, trace_span: TraceSpanLike | None = None) -> Call[Bucket]:
+        """One bucket by ID."""
+        return api_v2.build_bucket(bucket_id, self.headers(trace_span))
+
+    def list_buckets(
+        self,
+        org_id: str,
+        *,
+        offset: int = 0,
+        limit: int = api_v2.PAGE_SIZE,
+        trace_span: TraceSpanLike | None = None,
+    ) -> Call[_Buckets]:
+        """One page of an org's buckets."""
+        headers = self.headers(trace_span)
+        return api_v2.build_list_buckets(org_id, headers, offset=offset, limit=limit)
+
+    def org(self, org_id: str, trace_span: TraceSpanLike | None = None) -> Call[Organization]:
+        """One org by ID."""
+        return api_v2.build_org(org_id, self.headers(trace_span))
+
+    def user(self, user_id: str, trace_span: TraceSpanLike | None = None) -> Call[User]:
+        """One user by ID."""
+        return api_v2.build_user(user_id, self.headers(trace_span))
+
+    def list_users(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = api_v2.PAGE_SIZE,
+        trace_span: TraceSpanLike | None = None,
+    ) -> Call[_Users]:
+        """One page of the users the token may read."""
+        return api_v2.build_list_users(self.headers(trace_span), offset=offset, limit=limit)
+
+    def list_dbrps(
+        self,
+        org_id: str,
+        *,
+        database: str | None = None,
+        bucket_id: str | None = None,
+        trace_span: TraceSpanLike | None = None,
+    ) -> Call[_Mappings]:
+        """The org's DBRP mappings the token may read (explicit and virtual)."""
+        headers = self.headers(trace_span)
+        return api_v2.build_list_dbrps(org_id, headers, database=database, bucket_id=bucket_id)
+
+    def create_dbrp(
+        self, body: DBRPMappingCreate, trace_span: TraceSpanLike | None = None
+    ) -> Call[DBRPMapping]:
+        """Create an explicit DBRP mapping."""
+        return api_v2.build_create_dbrp(body, self.headers(trace_span))
+
+    def delete_dbrp(
+        self, mapping_id: str, org_id: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[bool]:
+        """Delete an explicit DBRP mapping."""
+        return api_v2.build_delete_dbrp(mapping_id, org_id, self.headers(trace_span))
+
+    def ping(self, trace_span: TraceSpanLike | None = None) -> Call[str | None]:
+        """The server's version, from ``/ping``."""
+        return v1.build_ping(self.headers(trace_span))
+
+    def show_databases(
+        self, username: str, password: str, trace_span: TraceSpanLike | None = None
+    ) -> Call[_Databases | None]:
+        """``SHOW DATABASES`` with v1 credentials (None: the login was refused)."""
+        return v1.build_show_databases(username, password, self.headers(trace_span))
+
+    def show_retention_policies(
+        self,
+        username: str,
+        password: str,
+        database: str,
+        trace_span: TraceSpanLike | None = None,
+    ) -> Call[_Policies | None]:
+        """``SHOW RETENTION POLICIES`` on ``database`` with v1 credentials."""
+        headers = self.headers(trace_span)
+        return v1.build_show_retention_policies(username, password, database, headers)
+
+    def write_probe(
+        self,
+        username: str,
+        password: str,
+        database: str,
+        retention_policy: str | None = None,
+        trace_span: TraceSpanLike | None = None,
+    ) -> Call[WriteAccess]:
+        """An empty ``/write`` with v1 credentials: may they write there? Writes nothing."""
+        headers = self.headers(trace_span)
+        return v1.build_write_probe(username, password, database, retention_policy, headers)
 
 
 class Executor(Protocol):

@@ -23,11 +23,19 @@ __all__ = [
     "AuthorizationLinks",
     "AuthorizationList",
     "AuthorizationUpdate",
+    "Bucket",
+    "DBRPMapping",
+    "DBRPMappingCreate",
     "LegacyAuthorization",
     "ListLinks",
+    "Organization",
     "Permission",
     "Resource",
     "ResourceType",
+    "RetentionPolicy",
+    "User",
+    "UsernameLookup",
+    "WriteAccess",
 ]
 
 
@@ -228,6 +236,113 @@ class AuthorizationUpdate:
         default=None, converter=attrs.converters.optional(AuthStatus)
     )
     description: str | None = None
+
+
+# -- where a credential's data lives: /api/v2 (buckets, orgs, users, DBRP mappings) --------
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Bucket:
+    """A bucket, as ``/api/v2/buckets`` describes it (only what provisioning needs)."""
+
+    id: str
+    org_id: str
+    #: ``"user"``, or ``"system"`` for an org's ``_monitoring`` and ``_tasks``.
+    type: str = "user"
+    name: str
+
+    @property
+    def system(self) -> bool:
+        """Whether this is one of the org's system buckets."""
+        return self.type == "system"
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Organization:
+    """An organization (``/api/v2/orgs``)."""
+
+    id: str
+    name: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class User:
+    """A v2 user (``/api/v2/users``): the owner of a legacy authorization.
+
+    An inactive user's legacy credentials are refused at login, whatever their own status.
+    """
+
+    id: str
+    name: str
+    status: AuthStatus = attrs.field(default=AuthStatus.ACTIVE, converter=AuthStatus)
+
+    @property
+    def active(self) -> bool:
+        """Whether the user, and so its credentials, may log in."""
+        return self.status == AuthStatus.ACTIVE
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class DBRPMapping:
+    """Which bucket an InfluxQL database and retention policy name, in one org.
+
+    Every bucket has a ``virtual`` mapping computed from its name (``db`` or ``db/rp``)
+    and never stored; explicit ones are made through ``/api/v2/dbrps``. ``default`` is the
+    mapping a 1.x tool that names no retention policy reaches.
+    """
+
+    id: str
+    database: str
+    retention_policy: str
+    default: bool
+    virtual: bool = False
+    org_id: str
+    bucket_id: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class DBRPMappingCreate:
+    """The body of ``POST /api/v2/dbrps``."""
+
+    database: str
+    retention_policy: str
+    default: bool = False
+    org_id: str
+    bucket_id: str
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class UsernameLookup:
+    """What ``list(username=...)`` cannot tell: whether a username is free or hidden.
+
+    ``authorization`` is the credential when the token can see it. ``exists`` is True also
+    when the server answers an empty list instead of its 404: a credential with that
+    username exists, but the token may not read it, or its org or owning user is gone.
+    """
+
+    authorization: LegacyAuthorization | None
+    exists: bool
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RetentionPolicy:
+    """One row of ``SHOW RETENTION POLICIES``: a mapping the credential may read."""
+
+    name: str
+    default: bool
+
+
+class WriteAccess(enum.StrEnum):
+    """What an empty ``/write`` body says about a credential and a database."""
+
+    #: 204: the body passed every check and nothing was written.
+    WRITABLE = "writable"
+    #: 403: the mapping is visible, the credential may not write its bucket.
+    READ_ONLY = "read_only"
+    #: 404: no mapping for the name, or one the credential may not see (indistinguishable).
+    NOT_VISIBLE = "not_visible"
+    #: 401: the login was refused.
+    REFUSED = "refused"
 
 
 def trusted_constructor(cls: type[_T]) -> Callable[..., _T]:

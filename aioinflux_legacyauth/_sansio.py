@@ -35,6 +35,7 @@ from ._models import (
     AuthorizationUpdate,
     AuthStatus,
     LegacyAuthorization,
+    UsernameLookup,
     trusted_constructor,
 )
 from ._retry import AttemptLog, RetrySafety
@@ -51,6 +52,7 @@ __all__ = [
     "build_get",
     "build_get_bucket",
     "build_list",
+    "build_lookup_username",
     "build_set_password",
     "build_update",
     "build_v1_login",
@@ -66,6 +68,7 @@ __all__ = [
     "parse_listing",
     "parse_no_content",
     "parse_org_id",
+    "parse_username_lookup",
     "parse_v1_login",
     "recover_delete",
     "update_body",
@@ -208,6 +211,14 @@ def build_list(
             raise ValueError(msg)
         params.append((key, check_text(name, value)))
     return Call(Request("GET", prefix, tuple(params), dict(headers)), parse_listing)
+
+
+def build_lookup_username(
+    prefix: str, username: str, headers: Mapping[str, str]
+) -> Call[UsernameLookup]:
+    """``GET {prefix}?token=<username>``, read by :func:`parse_username_lookup`."""
+    params = ((LIST_FILTER_KEYS["username"], check_text("username", username)),)
+    return Call(Request("GET", prefix, params, dict(headers)), parse_username_lookup)
 
 
 def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[LegacyAuthorization]:
@@ -394,6 +405,23 @@ def parse_listing(request: Request, response: RawResponse) -> list[LegacyAuthori
     return [auth for auth in listing.authorizations if _matches(auth, filters)]
 
 
+def parse_username_lookup(request: Request, response: RawResponse) -> UsernameLookup:
+    """What a ``token`` lookup says: the server's 404 means the username is free; an empty
+    list means a credential has it, but the token may not read it or its org or owning
+    user is gone (the list skips those)."""
+    try:
+        listing = parse_authorization_list(request, response)
+    except NotFoundError as error:
+        if error.message == _NO_MATCH_MESSAGE:
+            return UsernameLookup(authorization=None, exists=False)
+        raise
+    wanted = dict(request.params)[LIST_FILTER_KEYS["username"]]
+    found = [auth for auth in listing.authorizations if auth.username == wanted]
+    # Others listed and not this one: the filter was ignored, which says nothing either way.
+    hidden = not listing.authorizations
+    return UsernameLookup(authorization=found[0] if found else None, exists=bool(found) or hidden)
+
+
 def _matches(auth: LegacyAuthorization, filters: Mapping[str, str]) -> bool:
     for keyword, value in filters.items():
         wanted = value.lower() if keyword in _ID_FILTERS else value
@@ -489,10 +517,16 @@ def parse_found_org_id(request: Request, response: RawResponse) -> str:
 
 
 def parse_found_bucket_id(request: Request, response: RawResponse) -> str:
-    """:func:`parse_bucket_id`, with "none" as a :class:`NotFoundError` naming the bucket."""
-    found = _found(request, response, parse_bucket_id)
+    """:func:`parse_bucket_id`, with "none" as a :class:`NotFoundError` naming the bucket,
+    or naming the org when the server says the org itself is unknown."""
+    params = dict(request.params)
+    try:
+        found = parse_bucket_id(request, response)
+    except NotFoundError as exc:
+        if "organization" in exc.message:  # "organization not found": no such org ID
+            raise _not_found(request, f"organization {params[_ORG_ID]} not found") from None
+        found = None
     if found is None:
-        params = dict(request.params)
         raise _not_found(request, f"bucket {params['name']!r} not found in org {params[_ORG_ID]}")
     return found
 

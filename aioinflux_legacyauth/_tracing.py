@@ -11,27 +11,39 @@ import contextlib
 import enum
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Final, Self
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self, TypeVar
 
 import attrs
 
 from ._ids import is_hex_id
 from ._models import trusted_constructor
 
+if TYPE_CHECKING:
+    from ._retry import AttemptLog
+    from ._sansio import Call
+    from .bulk.report import BulkReport, ItemResult
+
 __all__ = [
     "TRACE_HEADER",
+    "BulkTrace",
+    "Instrumentation",
     "TraceSpan",
     "TraceSpanLike",
     "child_span",
+    "current_instrumentation",
     "current_trace_span",
     "fan_out_parent",
     "resolve_trace_span",
+    "set_instrumentation",
     "trace_header_value",
+    "tracing_turned_off",
     "use_trace_span",
 ]
+
+_T = TypeVar("_T")
 
 TRACE_HEADER: Final = "Zap-Trace-Span"
 
@@ -213,7 +225,8 @@ def fan_out_parent(
     if span is _Off.OFF:
         return None
     if span is None:
-        return TraceSpan.new()
+        # An instrumentation gives every item's request the header of its own span.
+        return TraceSpan.new() if _instrumentation is None else None
     if isinstance(span, str):
         try:
             return TraceSpan.from_header(span)
@@ -225,3 +238,72 @@ def fan_out_parent(
 def child_span(parent: TraceSpanLike | None) -> TraceSpanLike | None:
     """A child of ``parent`` for one request of a fan-out; a verbatim string stays as it is."""
     return parent.child() if isinstance(parent, TraceSpan) else parent
+
+
+def tracing_turned_off() -> bool:
+    """Whether the innermost :func:`use_trace_span` turned the header off."""
+    return _current.get() is _Off.OFF
+
+
+# -- instrumentation hooks ------------------------------------------------------------------
+#
+# A tracing integration (``aioinflux_legacyauth.contrib.otel``) installs one object with
+# :func:`set_instrumentation`. The core only holds it and calls it: it imports nothing of
+# the integration, and with none installed each hook costs one global lookup.
+
+
+class BulkTrace(Protocol):
+    """What an instrumentation makes of one bulk or rotation job (see ``run_bulk``)."""
+
+    def item_handler(
+        self, handle: Callable[[Any], Awaitable[ItemResult]]
+    ) -> Callable[[Any], Awaitable[ItemResult]]:
+        """``handle``, running each item inside a child of the job's span."""
+        ...
+
+    def trace_span(self) -> TraceSpan | None:
+        """The job's span as ``Zap-Trace-Span`` sees it, for the report."""
+        ...
+
+    def finish(self, report: BulkReport | None, error: BaseException | None) -> None:
+        """End the job's span: with the report's counts, or with the error it raised."""
+        ...
+
+
+class Instrumentation(Protocol):
+    """The hooks a tracing integration provides; installed with :func:`set_instrumentation`."""
+
+    def execute(
+        self,
+        call: Call[_T],
+        run: Callable[[Call[_T], AttemptLog], Awaitable[_T]],
+        *,
+        log: AttemptLog | None,
+        url: str,
+        prefix: str,
+    ) -> Awaitable[_T]:
+        """Run ``call`` (or a copy with more headers) with ``run``, inside its span.
+
+        Called by the client's funnel for every request; ``url`` is the client's server
+        and ``prefix`` its route prefix, so the span can name the route template.
+        """
+        ...
+
+    def bulk_job(self, op: str, *, concurrency: int, dry_run: bool) -> BulkTrace:
+        """Start the span of one bulk or rotation job."""
+        ...
+
+
+_instrumentation: Instrumentation | None = None
+
+
+def set_instrumentation(instrumentation: Instrumentation | None) -> Instrumentation | None:
+    """Install ``instrumentation`` for every client (None: remove it); returns the old one."""
+    global _instrumentation  # one process-wide switch, read on every request
+    previous, _instrumentation = _instrumentation, instrumentation
+    return previous
+
+
+def current_instrumentation() -> Instrumentation | None:
+    """The installed instrumentation, if any."""
+    return _instrumentation

@@ -9,6 +9,7 @@ A job is any :data:`Handler`: an async function from an input item to its
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import time
 from collections.abc import (
@@ -20,11 +21,13 @@ from collections.abc import (
     Iterator,
     Sized,
 )
-from typing import Any, Final
+from typing import Any, Concatenate, Final, ParamSpec
+
+import attrs
 
 from .._errors import ForbiddenError, UnauthorizedError
 from .._models import LegacyAuthorization
-from .._tracing import TraceSpanLike
+from .._tracing import TraceSpanLike, current_instrumentation
 from .report import BulkReport, ItemResult, Outcome
 
 __all__ = [
@@ -143,6 +146,43 @@ class _Source:
         return results
 
 
+_P = ParamSpec("_P")
+_Run = Callable[Concatenate[Any, Handler, _P], Awaitable[BulkReport]]
+
+
+def _traced(run: _Run[_P]) -> _Run[_P]:
+    """With an instrumentation installed, the job gets a span and each item a child of it.
+
+    Without one this costs a global lookup per job, none per item.
+    """
+
+    @functools.wraps(run)
+    async def traced(
+        items: Any, handle: Handler, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> BulkReport:
+        instrumentation = current_instrumentation()
+        if instrumentation is None:
+            return await run(items, handle, *args, **kwargs)
+        options: dict[str, Any] = kwargs
+        job = instrumentation.bulk_job(
+            str(options["op"]),
+            concurrency=int(options["concurrency"]),
+            dry_run=bool(options.get("dry_run", False)),
+        )
+        try:
+            report = await run(items, job.item_handler(handle), *args, **kwargs)
+        except BaseException as error:
+            job.finish(None, error)
+            raise
+        job.finish(report, None)
+        if report.trace_span is None and (span := job.trace_span()) is not None:
+            report = attrs.evolve(report, trace_span=span)
+        return report
+
+    return traced
+
+
+@_traced
 async def run_bulk(
     items: Iterable[Any] | AsyncIterable[Any],
     handle: Handler,

@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Sequence
 
 from .._client import LegacyAuthClient
+from .._config import org_from_env
 from .._errors import ConflictError, NotFoundError
 from .._models import AuthStatus, LegacyAuthorization, Permission
 from ._command import Subparsers, add_command, hex_id, non_empty
@@ -85,8 +86,14 @@ def register(subparsers: Subparsers) -> None:
     )
     _add_common(listing)
 
-    get = add_command(subparsers, "get", handler=_get, help="show one legacy authorization")
-    get.add_argument("--id", required=True, type=hex_id, help="the authorization's ID")
+    get = add_command(
+        subparsers,
+        "get",
+        handler=_get,
+        help="show one legacy authorization",
+        description="Show one legacy authorization, chosen by --id or --username.",
+    )
+    _add_lookup(get)
     _add_common(get)
 
     for name, handler, summary in (
@@ -142,7 +149,7 @@ def _show(
         documents = [authorization_document(auth, deleted=deleted) for auth in auths]
         out.json(documents[0] if single else documents)
     else:
-        out.authorizations(auths, hide_headers=hides_headers(args), deleted=deleted)
+        out.authorizations(auths, hide_headers=hides_headers(args), deleted=deleted, wide=args.wide)
 
 
 async def _create(args: argparse.Namespace, out: Output) -> int:
@@ -154,7 +161,7 @@ async def _create(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(msg)
     _check_output_settings(args)
     async with make_client(args) as client:
-        org = await resolve_org(client, args, use_env=True)
+        org = await resolve_org(client, args, default=(client.org, client.org_id))
         if org is None:
             msg = "an org is required: use --org or --org-id (or set INFLUX_ORG or INFLUX_ORG_ID)"
             raise UsageError(msg)
@@ -184,7 +191,8 @@ async def _create(args: argparse.Namespace, out: Output) -> int:
 
 async def _list(args: argparse.Namespace, out: Output) -> int:
     async with make_client(args) as client:
-        org = await resolve_org(client, args, use_env=True)
+        # As in influx, only the variables narrow the list, never the config's org.
+        org = await resolve_org(client, args, default=org_from_env())
         try:
             auths = await client.list(
                 org_id=org.id if org else None,
@@ -205,8 +213,10 @@ async def _list(args: argparse.Namespace, out: Output) -> int:
 
 
 async def _get(args: argparse.Namespace, out: Output) -> int:
+    auth_id, username = _lookup_target(args)
+    _check_output_settings(args)
     async with make_client(args) as client:
-        auth = await _find_by_id(client, args.id)
+        auth = await _find_one(client, auth_id, username)
     _show(out, args, [auth], single=True)
     return 0
 

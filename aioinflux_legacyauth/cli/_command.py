@@ -22,6 +22,7 @@ __all__ = [
     "add_command",
     "hex_id",
     "non_empty",
+    "port_number",
     "positive_int",
 ]
 
@@ -51,13 +52,42 @@ def add_command(
     parser = subparsers.add_parser(
         name,
         help=help,
-        description=description or help,
+        # The one-liner (lower case, as argparse's own) as a sentence at the top of --help.
+        description=description or f"{help[0].upper()}{help[1:]}.",
         aliases=list(aliases),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
+    # Options that take one value refuse a second one instead of keeping the last.
+    parser.register("action", None, _StoreOnce)
+    parser.register("action", "store", _StoreOnce)
     parser.set_defaults(handler=handler)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log what the library does on stderr (requests, retries; never a secret)",
+    )
     return parser
+
+
+class _StoreOnce(argparse._StoreAction):
+    """argparse's ``store``, refusing the option a second time: ``list --username a
+    --username b`` used to keep ``b`` without a word."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in given:
+            msg = "given more than once; it takes one value"
+            raise argparse.ArgumentError(self, msg)
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
 
 
 def hex_id(text: str) -> str:
@@ -76,6 +106,18 @@ def positive_int(text: str) -> int:
         value = 0
     if value < 1:
         msg = f"expected a positive whole number, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        msg = f"expected a port number from 0 to 65535, got {text!r}"
         raise argparse.ArgumentTypeError(msg)
     return value
 

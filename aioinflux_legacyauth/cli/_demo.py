@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import logging
 import random
 import shutil
 import signal
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Final
@@ -32,9 +35,12 @@ from ..bulk.report import format_counts
 from ..emulator import BCRYPT_DEFAULT_COST, Emulator, FaultPlan
 from ..emulator.domain.hashing import MAX_HASH_COST, MIN_HASH_COST
 from ..rotation import FileSink, generate_password, rotate
-from ._command import Subparsers, add_command, positive_int
+from ._command import Subparsers, add_command, port_number, positive_int
+from ._demo_consumer import run_consumer_steps
 from ._errors import CliError, UsageError
+from ._logging import LIBRARY_LOGGER
 from ._output import Output
+from ._terminal import printable
 
 __all__ = ["register"]
 
@@ -44,6 +50,13 @@ _DEACTIVATED_ROLE: Final = "ci-runner"
 _BUCKETS: Final = ("metrics", "logs")
 _MIN_COUNT: Final = len(_ROLES)
 _LOGIN_SAMPLE: Final = 10
+#: The commands --keep-running suggests, with the demo's names (the README shows them too).
+_EXAMPLES: Final = (
+    "list --status inactive",
+    "create --org {org} --username grafana --read-bucket metrics",
+    "deactivate --username grafana --dry-run",
+    "rotate --status active --journal rotate.journal --output new.env",
+)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -63,18 +76,21 @@ def register(subparsers: Subparsers) -> None:
         "--count",
         type=positive_int,
         default=300,
+        metavar="N",
         help=f"legacy authorizations to seed (default 300, at least {_MIN_COUNT})",
     )
     demo.add_argument(
         "--hash-cost",
         type=int,
         default=BCRYPT_DEFAULT_COST,
+        metavar="COST",
         help=f"the server's password-hash cost, like bcrypt's (default {BCRYPT_DEFAULT_COST})",
     )
     demo.add_argument(
         "--concurrency",
         type=positive_int,
         default=8,
+        metavar="N",
         help="requests in flight at once (default 8)",
     )
     demo.add_argument(
@@ -86,7 +102,10 @@ def register(subparsers: Subparsers) -> None:
     )
     demo.add_argument("--seed", type=int, help="seed for the faults and the sample")
     demo.add_argument(
-        "--port", type=int, default=0, help="port for the emulator (default: any free port)"
+        "--port",
+        type=port_number,
+        default=0,
+        help="port for the emulator (default: any free port)",
     )
     demo.add_argument(
         "--keep-running",
@@ -126,6 +145,43 @@ def _private_directory() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+class _RetryCounter(logging.Handler):
+    """Counts the retries the client makes, from the library's "retrying ..." records."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.retries = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith("retrying "):
+            self.retries += 1
+
+
+@contextlib.contextmanager
+def _counting_retries() -> Iterator[_RetryCounter]:
+    logger = logging.getLogger(LIBRARY_LOGGER)
+    counter = _RetryCounter()
+    level = logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)  # the retry records are debug records
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+
+
+def _faults(plan: FaultPlan, retries: int, *, absorbed: bool) -> str:
+    """``faults injected: 7 (3 unavailable, 4 bad_gateway), absorbed by 7 retries``."""
+    kinds = Counter(str(injected.fault.kind) for injected in plan.injected)
+    shown = ", ".join(f"{count} {kind}" for kind, count in kinds.most_common())
+    total = sum(kinds.values())
+    injected = f"faults injected: {total}" + (f" ({shown})" if shown else "")
+    if absorbed:
+        return f"{injected}, absorbed by {retries} retries: every step ended as expected"
+    return f"{injected}; {retries} retries made, and not every step ended as expected"
 
 
 def _show_failures(out: Output, report: BulkReport) -> None:
@@ -223,6 +279,11 @@ async def _wait_for_interrupt() -> None:
 
 async def _demo(args: argparse.Namespace, out: Output) -> int:
     _check(args)
+    with _counting_retries() as counter:
+        return await _run_demo(args, out, counter)
+
+
+async def _run_demo(args: argparse.Namespace, out: Output, counter: _RetryCounter) -> int:
     # Faults start after seeding: a create that may have reached the server is never
     # retried, so a fault there would only end the demo early.
     plan = FaultPlan(seed=args.seed)
@@ -251,6 +312,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
 
         await _timed(out, steps, "seed (create + set password)", args.count, seed)
         plan.rate = args.fault_rate
+        counter.retries = 0  # the faults start now
 
         listed: list[LegacyAuthorization] = []
 
@@ -312,15 +374,32 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
             )
 
         await _timed(out, steps, "log in with old passwords", len(sample), old_logins)
+        await run_consumer_steps(client, emulator, out, functools.partial(_timed, out, steps))
         _report(out, steps)
+        if args.fault_rate:
+            out.line(_faults(plan, counter.retries, absorbed=all(step.ok for step in steps)))
+        _try_next(out, emulator, keep_running=args.keep_running)
         if args.keep_running:
-            out.line()
-            out.line("The emulator keeps running; Ctrl-C stops it. Try the other commands:")
-            out.line(f"  export INFLUX_HOST={emulator.url}")
-            out.line(f"  export INFLUX_TOKEN={emulator.token}")
-            out.line("  aioinflux-legacyauth list --status inactive")
             await _wait_for_interrupt()
     return 0 if all(step.ok for step in steps) else 1
+
+
+def _try_next(out: Output, emulator: Emulator, *, keep_running: bool) -> None:
+    """What to try next: with --keep-running, how to reach the emulator and its names."""
+    out.line()
+    if not keep_running:
+        out.line("Run it with --keep-running to try the other commands against the emulator.")
+        return
+    buckets = ", ".join(_BUCKETS)
+    out.line(
+        f"The emulator keeps running (org {emulator.org}, buckets {buckets}); Ctrl-C stops "
+        f"it. Try the other commands:"
+    )
+    out.line(f"  export INFLUX_HOST={emulator.url}")
+    out.line(f"  export INFLUX_TOKEN={emulator.token}")
+    out.line(f"  export INFLUX_ORG={emulator.org}")
+    for example in _EXAMPLES:
+        out.line(f"  aioinflux-legacyauth {example.format(org=emulator.org)}")
 
 
 def _report(out: Output, steps: list[_Step]) -> None:
@@ -333,9 +412,9 @@ def _report(out: Output, steps: list[_Step]) -> None:
     table.add_column("as expected")
     for step in steps:
         table.add_row(
-            step.name,
+            printable(step.name),
             str(step.items),
-            step.result,
+            printable(step.result),
             f"{step.seconds:.2f} s",
             _rate(step.items, step.seconds),
             "yes" if step.ok else "NO",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-__all__ = ["CliError", "UsageError"]
+__all__ = ["CliError", "UsageError", "UserInterruptError"]
 
 
 class CliError(Exception):
@@ -20,3 +20,9 @@ class UsageError(CliError):
     """The command line itself is wrong (a missing or conflicting option): exit 2."""
 
     exit_status: ClassVar[int] = 2
+
+
+class UserInterruptError(CliError):
+    """Ctrl-C: the command stopped; the message says what was (not) changed. Exit 130."""
+
+    exit_status: ClassVar[int] = 130

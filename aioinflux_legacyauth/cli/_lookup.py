@@ -23,7 +23,7 @@ class Org:
     name: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.name!r}" if self.name else self.id
+        return f"{self.name!r}" if self.name else f"with ID {self.id}"
 
 
 def add_org_arguments(
@@ -46,9 +46,13 @@ def add_org_arguments(
 
 
 async def resolve_org(
-    client: LegacyAuthClient, args: argparse.Namespace, *, use_env: bool
+    client: LegacyAuthClient,
+    args: argparse.Namespace,
+    *,
+    default: tuple[str | None, str | None] = (None, None),
 ) -> Org | None:
-    """The org of ``--org``/``--org-id`` (then, with ``use_env``, of INFLUX_ORG[_ID]).
+    """The org of ``--org``/``--org-id``, else of ``default`` (an org name and an org ID,
+    from the environment or the client's settings; the ID wins, as in create()).
 
     None if none is given. Both flags at once are a :class:`UsageError`, as in influx; an
     unknown name is a :class:`CliError`.
@@ -58,16 +62,12 @@ async def resolve_org(
     if name and org_id:
         msg = "use --org or --org-id, not both"
         raise UsageError(msg)
+    if not (name or org_id):
+        name, org_id = default
     if org_id:
-        return Org(org_id)
+        return Org(org_id.lower())
     if name:
         return await _find_org(client, name)
-    if use_env:
-        # As create() does: an org ID from the environment wins over an org name.
-        if client.org_id:
-            return Org(client.org_id.lower())
-        if client.org:
-            return await _find_org(client, client.org)
     return None
 
 
@@ -91,7 +91,11 @@ async def resolve_bucket_ids(
     for value in dict.fromkeys(values):
         try:
             bucket_id = await client.find_bucket_id(value, org_id=org.id, accept_id=True)
-        except NotFoundError:
+        except NotFoundError as exc:
+            # A bucket looked up in an org ID that does not exist.
+            if exc.message.startswith("organization"):
+                msg = f"organization {org} not found"
+                raise CliError(msg) from None
             msg = f"bucket {value!r} not found in org {org}"
             raise CliError(msg) from None
         if bucket_id not in found:

@@ -15,14 +15,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Final, TextIO
 
 from rich.console import Console
-from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
 from .._config import parse_flag
 from .._models import LegacyAuthorization
 from ._errors import UsageError
+from ._table import authorization_table
+from ._terminal import printable, safe_json
 
 __all__ = [
     "Output",
@@ -41,14 +40,31 @@ ProgressCallback = Callable[[int, int | None], None]
 _UNLIMITED_WIDTH: Final = 1 << 16
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, *, hide_headers: bool = True) -> None:
-    """Add ``--json`` (env INFLUX_OUTPUT_JSON) and, unless told not to, ``--hide-headers``."""
+def add_output_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    hide_headers: bool = True,
+    wide: bool = True,
+    report: bool = False,
+) -> None:
+    """Add ``--json`` (env INFLUX_OUTPUT_JSON) and, unless told not to, ``--hide-headers``
+    and ``--wide``; ``report``: the command prints a per-item report, not a table."""
+    shown = "the per-item report as JSON" if report else "JSON instead of a table"
     parser.add_argument(
         "--json",
         action="store_true",
         default=None,
-        help="print JSON instead of a table (env INFLUX_OUTPUT_JSON)",
+        help=f"print {shown} (env INFLUX_OUTPUT_JSON)",
     )
+    if wide:
+        parser.add_argument(
+            "--wide",
+            action="store_true",
+            help=(
+                "on a terminal too, show every column and permission in full, one line per "
+                "authorization, even if wider than the terminal"
+            ),
+        )
     if hide_headers:
         parser.add_argument(
             "--hide-headers",
@@ -115,20 +131,21 @@ class Output:
         self.stderr: Console = _console(sys.stderr)
 
     def line(self, text: str = "") -> None:
-        """Write one line of plain text to stdout."""
-        _write(self.stdout, text + "\n")
+        """Write one line of text to stdout, every control character escaped."""
+        _write(self.stdout, printable(text) + "\n")
 
     def message(self, text: str) -> None:
-        """Write one line of plain text to stderr (notes and warnings)."""
-        _write(self.stderr, text + "\n")
+        """Write one line of text to stderr (notes and warnings), controls escaped."""
+        _write(self.stderr, printable(text) + "\n")
 
     def error(self, text: str) -> None:
         """Write ``error: <text>`` to stderr, on one line (a proxy's HTML page has many)."""
         self.message(f"error: {one_line(text)}")
 
     def json(self, document: object) -> None:
-        """Write ``document`` to stdout as indented JSON, without any styling."""
-        _write(self.stdout, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        """Write ``document`` to stdout as indented JSON, without any styling; characters
+        that could drive a terminal are written as JSON escapes."""
+        _write(self.stdout, safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
 
     def authorizations(
         self,
@@ -136,28 +153,35 @@ class Output:
         *,
         hide_headers: bool = False,
         deleted: bool | None = None,
+        wide: bool = False,
     ) -> None:
         """Write an authorization table to stdout, as the influx CLI does, plus ``Status``.
 
-        ``deleted`` adds the influx CLI's ``Deleted`` column (set by ``delete``).
+        ``deleted`` adds the influx CLI's ``Deleted`` column (set by ``delete``). On a
+        terminal the table fits its width (see :mod:`._table`) unless ``wide``.
         """
-        table = _authorization_table(auths, hide_headers=hide_headers, deleted=deleted)
         console = self.stdout
-        # IDs, usernames and statuses never wrap: the table is at least as wide as they
-        # need, even when that is wider than the terminal (which then wraps the line).
-        unlimited = console.options.update(max_width=_UNLIMITED_WIDTH)
-        needed = Measurement.get(console, unlimited, table).minimum
+        fit = console.is_terminal and not wide
+        layout = authorization_table(
+            auths, hide_headers=hide_headers, deleted=deleted, width=console.width if fit else None
+        )
         width = console.width
         try:
-            console.width = max(width, needed)
+            # IDs, usernames and statuses never wrap: in the rare table that needs more
+            # than the terminal (a username longer than the screen) the lines grow.
+            console.width = max(width, layout.width) if fit else _UNLIMITED_WIDTH
             with console.capture() as captured:
-                console.print(table, crop=False)
+                console.print(layout.table, crop=False)
         finally:
             console.width = width
-        text = captured.get()
-        if not console.is_terminal:  # padding only: scripts get no trailing blanks
-            text = "".join(row.rstrip() + "\n" for row in text.splitlines())
+        # Padding only: no line ends in blanks (scripts split on them, terminals wrap them).
+        text = "".join(row.rstrip() + "\n" for row in captured.get().splitlines())
         _write(console, text)
+        if layout.hidden:
+            shown = ", ".join(layout.hidden)
+            self.message(
+                f"note: left out to fit {width} columns: {shown}; --wide or --json shows everything"
+            )
 
     @contextlib.contextmanager
     def progress(self, description: str, total: int | None) -> Iterator[ProgressCallback]:
@@ -191,49 +215,6 @@ def one_line(text: str) -> str:
 def _write(console: Console, text: str) -> None:
     # Straight to the file: rich would wrap long lines at the console width and read
     # brackets as markup; neither may happen to an ID, a username or a server message.
+    # The text is made printable by the caller.
     console.file.write(text)
     console.file.flush()
-
-
-_BASE_COLUMNS: Final = ("ID", "Description", "Username", "v2 User Name", "v2 User ID")
-#: Columns whose values must never wrap or be cut.
-_WHOLE: Final = frozenset({"ID", "Username", "v2 User ID", "Status", "Deleted"})
-
-
-def _authorization_table(
-    auths: Sequence[LegacyAuthorization], *, hide_headers: bool, deleted: bool | None
-) -> Table:
-    # Permissions come last: they are the one column without a bound on its width.
-    names = [
-        *_BASE_COLUMNS,
-        "Status",
-        *(("Deleted",) if deleted is not None else ()),
-        "Permissions",
-    ]
-    table = Table(
-        box=None,
-        show_header=not hide_headers,
-        show_edge=False,
-        pad_edge=False,
-        header_style="bold",
-    )
-    for name in names:
-        if name in _WHOLE:
-            table.add_column(name, no_wrap=True, overflow="ignore")
-        else:
-            table.add_column(name, overflow="fold")
-    for auth in auths:
-        cells = [
-            auth.id,
-            auth.description,
-            auth.username,
-            auth.user or "",
-            auth.user_id,
-            str(auth.status),
-            *((str(deleted).lower(),) if deleted is not None else ()),
-            # The influx CLI's notation: Go's slice of permission strings.
-            "[" + " ".join(str(permission) for permission in auth.permissions) + "]",
-        ]
-        # Text, not str: "[read:orgs/...]" would otherwise be read as rich markup.
-        table.add_row(*(Text(cell) for cell in cells))
-    return table

@@ -8,19 +8,27 @@ run with an existing journal resumes that job (the selection may then be left ou
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Final
 
 from .._models import LegacyAuthorization
-from ..bulk.report import Outcome
+from ..bulk.report import BulkReport, Outcome
 from ..rotation import FileSink, OutputFormat, RotationReport, rotate
 from ..rotation.journal import Journal, Target
 from ._command import Subparsers, add_command, positive_int
 from ._connection import add_connection_arguments, make_client
 from ._errors import UsageError
 from ._output import Output, add_output_arguments, wants_json
-from ._report import count_outcomes, print_summary, report_items
+from ._report import (
+    INTERRUPTED_EXIT,
+    Item,
+    ResultTally,
+    count_outcomes,
+    print_interruption,
+    print_summary,
+    report_items,
+    run_tallied,
+)
 from ._selection import (
     NOTHING_SELECTED,
     Selection,
@@ -32,6 +40,11 @@ from ._selection import (
 __all__ = ["register"]
 
 DEFAULT_CONCURRENCY: Final = 4
+#: The messages of rotated items that were not logged in with (rotation/job.py's).
+_UNVERIFIED: Final = (
+    "rotated; not verified: the authorization is inactive and cannot log in",
+    "rotated; not verified",
+)
 _SUFFIXES: Final = {".json": OutputFormat.JSON, ".env": OutputFormat.ENV, ".csv": OutputFormat.CSV}
 
 
@@ -83,12 +96,14 @@ def register(subparsers: Subparsers) -> None:
         ),
     )
     parser.add_argument(
-        "--no-verify",
+        "--no-login-check",
         dest="verify",
         action="store_false",
         help="do not log in with each new password to check it",
     )
-    add_output_arguments(parser, hide_headers=False)
+    # The old name, next to --skip-verify (TLS) in the help, read as one more TLS switch.
+    parser.add_argument("--no-verify", dest="verify", action="store_false", help=argparse.SUPPRESS)
+    add_output_arguments(parser, hide_headers=False, wide=False, report=True)
     add_connection_arguments(parser)
 
 
@@ -103,6 +118,11 @@ def _check_paths(args: argparse.Namespace) -> bool:
     if args.journal.resolve() == args.output.resolve():
         msg = "--journal and --output must be different files"
         raise UsageError(msg)
+    for option, path in (("--journal", args.journal), ("--output", args.output)):
+        folder = path.parent
+        if not folder.is_dir():
+            msg = f"the folder of {option} {path} does not exist: {folder}"
+            raise UsageError(msg)
     resuming: bool = args.journal.exists()
     if not resuming and not selects(args):
         raise UsageError(NOTHING_SELECTED)
@@ -134,69 +154,109 @@ async def _rotate(args: argparse.Namespace, out: Output) -> int:
             selection = await resolve_selection(client, args)
             if not selection.authorizations and not resuming:
                 if as_json:
-                    out.json(_document(None, selection, args, {}))
+                    out.json(_document(None, report_items(None, selection), args))
                 else:
                     out.line("no legacy authorizations matched")
                 return 1 if selection.missing else 0
         targets, outside = _job_targets(selection, planned, resuming=resuming)
         if resuming:
             out.message(f"resuming the rotation job in {args.journal}")
-        total = len(planned) if planned is not None else len(targets or ())
-        try:
-            with out.progress("rotating", total) as on_progress:
-                report = await rotate(
+        keys = [t.id for t in planned] if planned is not None else [t.id for t in targets or ()]
+        with out.progress("rotating", len(keys)) as on_progress:
+
+            async def rotation(tally: ResultTally) -> RotationReport:
+                return await rotate(
                     client,
                     targets,
                     journal=args.journal,
                     sink=sink,
                     verify=args.verify,
                     concurrency=args.concurrency,
+                    on_result=tally,
                     on_progress=on_progress,
                 )
-        except asyncio.CancelledError:
-            out.message(
-                f"interrupted: nothing is lost; run the same command again to resume the job "
-                f"in {args.journal}"
-            )
-            raise
+
+            report, interrupted = await run_tallied(rotation, keys, op="rotate")
     usernames = {t.id: t.username for t in planned or ()}
     usernames.update((auth.id, auth.username) for auth in selection.authorizations)
+    items = report_items(report, selection, usernames) + [_left_out(auth, args) for auth in outside]
     if as_json:
-        out.json(_document(report, selection, args, usernames))
+        out.json(_document(report, items, args, interrupted=interrupted))
     else:
-        items = report_items(report, selection, usernames)
-        print_summary(out, "rotate", False, count_outcomes(items), items)
-        _explain(out, report, args)
-    if outside:
-        out.message(
-            f"note: {len(outside)} selected authorizations are not part of the job in "
-            f"{args.journal} and were left alone; rotate them with a new --journal"
+        print_summary(out, "rotate", False, count_outcomes(items), items, interrupted=interrupted)
+        if not interrupted and isinstance(report, RotationReport):
+            _explain(out, report, args, outside=len(outside))
+    if interrupted:
+        print_interruption(
+            out,
+            count_outcomes(items),
+            f"nothing is lost: run the same command again to resume the job in {args.journal}",
         )
-    succeeded = report.all_ok and not selection.missing
-    return 0 if succeeded and report.complete else 1
+        return INTERRUPTED_EXIT
+    succeeded = report.all_ok and not selection.missing and not outside
+    complete = isinstance(report, RotationReport) and report.complete
+    return 0 if succeeded and complete else 1
+
+
+def _left_out(auth: LegacyAuthorization, args: argparse.Namespace) -> Item:
+    """A selected authorization that the resumed job does not include: not rotated."""
+    return {
+        "id": auth.id,
+        "username": auth.username,
+        "outcome": Outcome.SKIPPED.value,
+        "status": None,
+        "code": None,
+        "message": (
+            f"not rotated: not part of the job in {args.journal}; rotate it with a new --journal"
+        ),
+        "attempts": 0,
+    }
 
 
 def _document(
-    report: RotationReport | None,
-    selection: Selection,
+    report: BulkReport | None,
+    items: list[Item],
     args: argparse.Namespace,
-    usernames: dict[str, str],
+    *,
+    interrupted: bool = False,
 ) -> dict[str, object]:
-    items = report_items(report, selection, usernames)
-    return {
+    rotation = report if isinstance(report, RotationReport) else None
+    document: dict[str, object] = {
         "operation": "rotate",
-        "job": report.job if report else None,
+        "job": rotation.job if rotation else None,
         "journal": str(args.journal),
         "output": str(args.output),
-        "resumed": report.resumed if report else False,
-        "complete": report.complete if report else False,
+        "resumed": rotation.resumed if rotation else False,
+        "complete": rotation.complete if rotation else False,
         "elapsed": round(report.elapsed, 3) if report else 0.0,
         "counts": count_outcomes(items),
         "items": items,
     }
+    if interrupted:
+        document["interrupted"] = True
+    return document
 
 
-def _explain(out: Output, report: RotationReport, args: argparse.Namespace) -> None:
+def _explain(
+    out: Output, report: RotationReport, args: argparse.Namespace, *, outside: int
+) -> None:
+    inactive, unchecked = (
+        sum(r.outcome is Outcome.OK and r.message == message for r in report.results)
+        for message in _UNVERIFIED
+    )
+    rotated = report.counts[Outcome.OK]
+    if inactive:
+        out.line(
+            f"{inactive} of the {rotated} rotated were not verified by logging in: they are "
+            f"inactive, and an inactive credential cannot log in"
+        )
+    if unchecked:
+        out.line(f"{unchecked} of the {rotated} rotated were not verified: --no-login-check")
+    if outside:
+        out.line(
+            f"{outside} selected authorizations were not rotated: they are not part of the "
+            f"job in {args.journal}; rotate them with a new --journal"
+        )
     if report.complete and report.resumed and not report.counts[Outcome.OK]:
         out.line(f"the job in {args.journal} was already finished; nothing was changed")
         return

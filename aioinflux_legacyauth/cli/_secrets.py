@@ -13,6 +13,7 @@ from typing import Final
 from .._client import LegacyAuthClient
 from .._errors import PasswordPolicyError
 from ._errors import UsageError
+from ._prompts import interruptible
 
 __all__ = ["CONFIRM_PROMPT", "MAX_TRIES", "PROMPT", "read_password"]
 
@@ -26,15 +27,18 @@ _EMPTY: Final = (
 )
 
 
-def read_password(client: LegacyAuthClient, given: str | None) -> str:
+def read_password(client: LegacyAuthClient, given: str | None, *, policy: bool = True) -> str:
     """The password from ``given`` (``--password``), else asked for; checked before use.
 
     Raises :class:`UsageError` for an empty password, one the client's password policy
-    refuses (too short, too long), or prompts that never matched. Never shows it.
+    refuses (too short, too long; not checked with ``policy=False``, for a password that
+    is only tried), or prompts that never matched. Never shows it.
     """
     password = given if given is not None else _ask()
     if not password:
         raise UsageError(_EMPTY)
+    if not policy:
+        return password
     try:
         client.check_password(password)
     except PasswordPolicyError as exc:  # its message names the rule, never the password
@@ -50,16 +54,18 @@ def _ask() -> str:
         raise UsageError(msg)
     if not stdin.isatty():
         # One line from a pipe or a file; only its line ending is removed.
-        line = stdin.readline()
+        with interruptible():
+            line = stdin.readline()
         if line.endswith("\r\n"):
             return line[:-2]
         return line.removesuffix("\n")
     for _ in range(MAX_TRIES):
         try:
-            first = getpass.getpass(PROMPT)
-            if not first:
-                return first
-            second = getpass.getpass(CONFIRM_PROMPT)
+            with interruptible():
+                first = getpass.getpass(PROMPT)
+                if not first:
+                    return first
+                second = getpass.getpass(CONFIRM_PROMPT)
         except EOFError:
             return ""
         if first == second:

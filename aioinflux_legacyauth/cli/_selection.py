@@ -99,7 +99,7 @@ async def resolve_selection(client: LegacyAuthClient, args: argparse.Namespace) 
         raise UsageError(msg)
     if not selects(args):
         raise UsageError(NOTHING_SELECTED)
-    org = await resolve_org(client, args, use_env=False)
+    org = await resolve_org(client, args)
     listed = await client.list(org_id=org.id if org else None)
     wanted_ids, wanted_names = set(ids), set(usernames)
     chosen: dict[str, LegacyAuthorization] = {}

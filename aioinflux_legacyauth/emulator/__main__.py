@@ -45,6 +45,14 @@ def _cost(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:  # bind() would end in an OverflowError traceback
+        msg = "must be a port number from 0 to 65535"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _timeout(text: str) -> float | None:
     value = float(text)
     if value < 0:
@@ -60,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Emulate an InfluxDB OSS 2.x server's legacy authorization API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8086, help="port (0: any free port)")
+    parser.add_argument("--port", type=_port, default=8086, help="port (0: any free port)")
     parser.add_argument("--token", help="the operator token (default: a random one)")
     parser.add_argument("--org", default="my-org", help="name of the initial org")
     parser.add_argument("--user", default="admin", help="name of the initial user")

@@ -17,7 +17,8 @@ One job per module:
 
 - :mod:`.job`: :func:`rotate` and the per-item protocol, on the bulk worker pool;
 - :mod:`.journal`: the write-ahead log (:class:`Journal`);
-- :mod:`.sinks`: where new credentials go (:class:`CredentialSink`, :class:`FileSink`);
+- :mod:`.sinks`: where new credentials go (:class:`CredentialSink`, :class:`FileSink`;
+  a :class:`CheckingSink` also vets the targets before any password changes);
 - :mod:`.publisher`: sink, then journal, for each verified credential;
 - :mod:`.group_commit`: the batching the journal and the publisher share;
 - :mod:`.durable`: whole writes, fsyncs and atomic replacement of files.
@@ -29,6 +30,7 @@ from .job import RotationReport, generate_password, rotate
 from .journal import JournalError, Target
 from .publisher import PublishError
 from .sinks import (
+    CheckingSink,
     Credential,
     CredentialSink,
     FileSink,
@@ -38,6 +40,7 @@ from .sinks import (
 )
 
 __all__ = [
+    "CheckingSink",
     "Credential",
     "CredentialSink",
     "FileSink",

@@ -26,9 +26,10 @@ from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.engine import check_concurrency
 from ..bulk.report import result_from_error
+from ..provisioning.verification import verify_authorization
 from .journal import ItemState, Journal, JournalError, Stage, Target
 from .publisher import Publisher, PublishError
-from .sinks import Credential, CredentialSink
+from .sinks import CheckingSink, Credential, CredentialSink
 
 if TYPE_CHECKING:
     from .._client import LegacyAuthClient
@@ -110,6 +111,8 @@ class _Rotation:
     verify: bool
     parent: TraceSpanLike | None
     generate: Callable[[], str]
+    #: Also check every database the permissions cover, as a 1.x tool would.
+    verify_access: bool = False
 
     async def __call__(self, target: Target) -> ItemResult:
         state = self.journal.state(target.id)
@@ -166,6 +169,9 @@ class _Rotation:
                     attempts=log.attempts,
                     elapsed=time.monotonic() - started,
                 )
+            refused = await self._check_access(target, password, logged_in, span, log, started)
+            if refused is not None:
+                return refused
         await self.journal.append({"type": "verified", "id": target.id, "login": logged_in})
         return await self._publish(target, password, logged_in, started, log.attempts)
 
@@ -222,6 +228,39 @@ class _Rotation:
         current = await self.executor.execute(calls.get(target.id, span))
         return None if current.active else False
 
+    async def _check_access(  # noqa: PLR0917 - the item's state, passed on as it stands
+        self,
+        target: Target,
+        password: str,
+        logged_in: bool,
+        span: TraceSpanLike | None,
+        log: AttemptLog,
+        started: float,
+    ) -> ItemResult | None:
+        """None if every database the permissions cover reads and writes as they say
+        (or that is not asked for, or cannot be checked: an inactive credential)."""
+        if not (logged_in and self.verify_access):
+            return None
+        try:
+            current = await self.executor.execute(self.executor.calls.get(target.id, span))
+            checked = await verify_authorization(self.executor, current, password, trace_span=span)
+        except LegacyAuthError as error:
+            result = result_from_error(target.id, OP, error, log)
+            return _with_message(result, f"password set; checking its access failed: {error}")
+        if checked.ok:
+            return None
+        return ItemResult(
+            key=target.id,
+            op=OP,
+            outcome=Outcome.FAILED,
+            message=(
+                f"password set and it logs in, but a 1.x tool would fail: {checked.summary()}; "
+                "it is kept in the journal and checked again when the job is run again"
+            ),
+            attempts=log.attempts,
+            elapsed=time.monotonic() - started,
+        )
+
     async def _publish(
         self,
         target: Target,
@@ -230,7 +269,8 @@ class _Rotation:
         started: float,
         attempts: int = 0,
     ) -> ItemResult:
-        await self.publisher.publish(Credential(target.id, target.username, password))
+        credential = Credential(target.id, target.username, password, job=self.journal.job)
+        await self.publisher.publish(credential)
         return ItemResult(
             key=target.id,
             op=OP,
@@ -284,6 +324,7 @@ async def rotate(
     journal: str | os.PathLike[str],
     sink: CredentialSink,
     verify: bool = True,
+    verify_access: bool = False,
     concurrency: int = 4,
     on_result: ResultCallback | None = None,
     on_progress: ProgressCallback | None = None,
@@ -296,7 +337,9 @@ async def rotate(
     authorizations outside the job). ``sink`` receives the new credentials once verified
     (a :class:`FileSink`, or your own secret store). ``verify`` logs in with each new
     password through ``/query``; inactive authorizations cannot log in and are published
-    unverified. Returns one result per target: ``ok`` (rotated now), ``already_done``
+    unverified. ``verify_access`` checks more than a login: every database its permissions
+    cover must read and write as they say (:func:`~aioinflux_legacyauth.provisioning.verify`,
+    which writes no data). Returns one result per target: ``ok`` (rotated now), ``already_done``
     (rotated by an earlier run), ``not_found``, ``failed`` or ``unknown`` (kept in the
     journal, finished by the next run). Raises :class:`JournalError` or
     :class:`PublishError` when the journal or the sink fails; nothing is lost then either.
@@ -311,7 +354,7 @@ async def rotate(
         if not wanted:
             msg = "nothing to rotate: no targets given and no journal to resume"
             raise ValueError(msg)
-        await _check_sink(sink, [])  # before the journal: a failure leaves nothing behind
+        await _check_sink(sink, [], wanted)  # before the journal: a failure leaves nothing behind
     job, resumed = _open_journal(path, wanted, fresh=fresh)
     started = time.monotonic()
     publisher: Publisher | None = None
@@ -323,12 +366,12 @@ async def rotate(
         # publish them again, so the sink holds them even if its earlier copy was lost.
         # This is also the check that the sink works before any password changes.
         earlier = [
-            Credential(t.id, t.username, state.password)
+            Credential(t.id, t.username, state.password, job=job.job)
             for t in job.targets
             if (state := job.state(t.id)).stage is Stage.DONE and state.password is not None
         ]
         if resumed:
-            await _check_sink(sink, earlier)
+            await _check_sink(sink, earlier, job.targets)
         publisher = Publisher(sink, job)
         rotation = _Rotation(
             executor=executor,
@@ -337,6 +380,7 @@ async def rotate(
             verify=verify,
             parent=executor.calls.fan_out_parent(trace_span),
             generate=generate_password,
+            verify_access=verify_access,
         )
         report = await run_bulk(
             job.targets,
@@ -357,9 +401,13 @@ async def rotate(
         await job.close()
 
 
-async def _check_sink(sink: CredentialSink, credentials: Sequence[Credential]) -> None:
+async def _check_sink(
+    sink: CredentialSink, credentials: Sequence[Credential], targets: Sequence[Target]
+) -> None:
     try:
         await sink.publish(credentials)
+        if isinstance(sink, CheckingSink):
+            await sink.check_targets(targets)
     except Exception as exc:
         msg = (
             f"the output cannot be written ({exc.__class__.__name__}: {exc}); "

@@ -24,8 +24,10 @@ from typing import Final, Protocol, runtime_checkable
 import attrs
 
 from .durable import replace_durably
+from .journal import Target
 
 __all__ = [
+    "CheckingSink",
     "Credential",
     "CredentialSink",
     "FileSink",
@@ -44,6 +46,10 @@ class Credential:
     id: str
     username: str
     password: str = attrs.field(repr=False)
+    #: The rotation job that minted the password (its journal's job ID), or None. A sink
+    #: can derive idempotency keys from it: every publish of one job's credential is the
+    #: same version of it, however often a resumed job publishes it again.
+    job: str | None = attrs.field(default=None, kw_only=True, eq=False)
 
 
 @runtime_checkable
@@ -57,6 +63,15 @@ class CredentialSink(Protocol):
         of an earlier run, or with none, before it changes any password: a sink that
         cannot work should fail then.
         """
+
+
+@runtime_checkable
+class CheckingSink(CredentialSink, Protocol):
+    """A sink that can also check, before any password changes, that it may take these
+    targets (a secret store refusing to overwrite what it did not write, for one)."""
+
+    async def check_targets(self, targets: Sequence[Target]) -> None:
+        """Raise if publishing a credential for any of ``targets`` would be refused."""
 
 
 class OutputFormat(enum.StrEnum):

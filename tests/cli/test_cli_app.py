@@ -133,7 +133,9 @@ def test_help_and_version(run_cli: RunCli) -> None:
         ("no-such-command",),
         ("list", "positional"),
         ("list", "--no-such-flag"),
-        ("get",),
+        # ("get",) is no argparse error since get takes --id or --username (issue 13):
+        # it says "id or username required", as delete does.
+        ("get", "--id"),
         ("get", "--id", "not-an-id"),
         ("create", "--org", "my-org", "--read-bucket", "b"),
         ("set-password", "--id", "0123456789abcdef", "--json"),

@@ -41,10 +41,11 @@ def statuses(emulator: ThreadedEmulator) -> dict[str, str]:
 def test_deactivate_all(
     run_cli: RunCli, emulator: ThreadedEmulator, seeded: dict[str, LegacyAuthorization]
 ) -> None:
-    """--all deactivates everything; the summary counts the outcomes; exit 0."""
+    """--all deactivates everything; the summary counts the outcomes (i1 was inactive
+    already: already_done, not ok, since issue 13); exit 0."""
     result = run_cli("deactivate", "--all")
     assert result.status == 0, result.output
-    assert result.stdout == "deactivate: 5 ok\n"
+    assert result.stdout == "deactivate: 4 ok, 1 already_done\n"
     assert set(statuses(emulator).values()) == {"inactive"}
 
 
@@ -100,7 +101,7 @@ def test_json_report_shape(
     assert report["dry_run"] is False
     assert isinstance(report["elapsed"], float)
     assert report["counts"] == {
-        "ok": 2, "already_done": 0, "not_found": 2, "failed": 0, "unknown": 0, "skipped": 0,
+        "ok": 1, "already_done": 1, "not_found": 2, "failed": 0, "unknown": 0, "skipped": 0,
     }  # fmt: skip
     assert [list(item) for item in report["items"]] == [ITEM_KEYS] * 4
     a1, i1, missing_id, ghost = report["items"]
@@ -108,7 +109,9 @@ def test_json_report_shape(
         "id": seeded["a1"].id, "username": "a1", "outcome": "ok", "status": 200,
         "code": None, "message": None, "attempts": 1,
     }  # fmt: skip
-    assert i1["outcome"] == "ok"  # PATCH to the same status still succeeds
+    # The PATCH to the same status is sent, and reported as already done (issue 13).
+    assert i1["outcome"] == "already_done"
+    assert i1["message"] == "already inactive"
     assert missing_id == {
         "id": MISSING_ID, "username": None, "outcome": "not_found", "status": None,
         "code": None, "message": f"no legacy authorization matches id {MISSING_ID}",
@@ -226,7 +229,9 @@ def test_concurrency_one_and_many(
     run_cli: RunCli, emulator: ThreadedEmulator, seeded: dict[str, LegacyAuthorization]
 ) -> None:
     """Any positive concurrency gets every item done."""
-    assert run_cli("deactivate", "--all", "--concurrency", "1").stdout == "deactivate: 5 ok\n"
+    assert run_cli("deactivate", "--all", "--concurrency", "1").stdout == (
+        "deactivate: 4 ok, 1 already_done\n"
+    )
     assert run_cli("activate", "--all", "--concurrency", "64").stdout == "activate: 5 ok\n"
 
 
@@ -237,12 +242,13 @@ def test_delete_many_asks_on_a_terminal(
     for answer in ("\n", "n\n", "nope\n", ""):
         result = run_cli("delete-many", "--status", "inactive", stdin=answer, tty=True)
         assert result.status == 1
-        assert result.stderr.startswith("Delete 1 legacy authorization? [y/N] ")
+        # The count and the names (issue 13).
+        assert result.stderr.startswith("Delete 1 legacy authorization (i1)? [y/N] ")
         assert result.stderr.endswith("error: aborted: nothing was deleted\n")
     assert len(emulator.legacy_authorizations()) == 5
     result = run_cli("delete-many", "--org", "my-org", stdin="YES\n", tty=True)
     assert result.status == 0
-    assert "Delete 4 legacy authorizations? [y/N] " in result.stderr
+    assert "Delete 4 legacy authorizations (a1, a2, a3 and 1 more)? [y/N] " in result.stderr
     assert result.stdout == "delete-many: 4 ok\n"
     assert set(statuses(emulator)) == {"o1"}
 

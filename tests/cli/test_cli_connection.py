@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from aioinflux_legacyauth._transports.debug import redact_body, redact_headers, redact_params
-from aioinflux_legacyauth.emulator import Fault
+from aioinflux_legacyauth.emulator import FAST_HASH_COST, Fault, ThreadedEmulator
 
 if TYPE_CHECKING:
-    from aioinflux_legacyauth.emulator import ThreadedEmulator
     from tests.cli.conftest import RunCli
 
 DEAD_HOST = "http://127.0.0.1:9"
@@ -29,6 +28,32 @@ def test_flags_win_over_the_environment(run_cli: RunCli, emulator: ThreadedEmula
     assert "flagged" in result.stdout
     short = run_cli("list", "-t", emulator.token, "--host", emulator.url, env=env)
     assert short.status == 0
+
+
+def test_a_token_that_starts_with_a_dash_is_the_token_flag_s_value(run_cli: RunCli) -> None:
+    """InfluxDB tokens are URL-safe base64: about one in 64 starts with "-". Given as the
+    next argument (``--token -x...``, ``-t -x...``), it is still the token, and a usage
+    error of the same command line never shows it."""
+    token = "-dash-first-operator-token"
+    with ThreadedEmulator(token=token, hash_cost=FAST_HASH_COST) as dashed:
+        dashed.create_legacy_authorization("dashed")
+        env = {"INFLUX_HOST": None, "INFLUX_TOKEN": None}
+        for flag in ("--token", "-t"):
+            result = run_cli("list", "--host", dashed.url, flag, token, env=env)
+            assert result.status == 0, result.stderr
+            assert "dashed" in result.stdout
+        wrong = run_cli("list", "--host", dashed.url, "--token", token, "--bogus", env=env)
+        assert wrong.status == 2
+        assert token not in wrong.output
+        assert "dash-first" not in wrong.output
+
+
+def test_an_option_is_not_taken_as_the_value_of_the_option_before_it(run_cli: RunCli) -> None:
+    """``--org --json`` is a missing org, not an org called "--json"."""
+    result = run_cli("create", "--username", "u1", "--org", "--json", "--no-password")
+    assert result.status == 2
+    assert "--org" in result.stderr
+    assert "expected one argument" in result.stderr
 
 
 def test_influx_variables_win_over_influxdb_v2_ones(
@@ -81,21 +106,33 @@ def test_bad_settings_are_usage_errors(
 def test_skip_verify_flag_and_variable_turn_verification_off(
     run_cli: RunCli, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client (which warns about it)."""
+    """--skip-verify and INFLUX_SKIP_VERIFY=true reach the client, which warns about it for
+    an https:// URL; an http:// URL has no TLS to verify, so no warning (issue 13)."""
     warning = "TLS certificate verification is turned off"
-    verifying: tuple[dict[str, Any], ...] = ({}, {"env": {"INFLUX_SKIP_VERIFY": "false"}})
-    for options in verifying:
+    plain_http: tuple[dict[str, Any], ...] = (
+        {},
+        {"env": {"INFLUX_SKIP_VERIFY": "false"}},
+        {"env": {"INFLUX_SKIP_VERIFY": "true"}},
+    )
+    for options in plain_http:
         caplog.clear()
         assert run_cli("list", **options).status == 0
         assert warning not in caplog.text
+    caplog.clear()
+    assert run_cli("list", "--skip-verify").status == 0
+    assert warning not in caplog.text
+    tls = ("--host", "https://127.0.0.1:9")
     skipping: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
-        (("--skip-verify",), {}),
-        ((), {"env": {"INFLUX_SKIP_VERIFY": "true"}}),
+        ((*tls, "--skip-verify"), {}),
+        (tls, {"env": {"INFLUX_SKIP_VERIFY": "true"}}),
     )
     for argv, options in skipping:
         caplog.clear()
-        assert run_cli("list", *argv, **options).status == 0
+        assert run_cli("list", *argv, **options).status == 1  # nothing listens there
         assert warning in caplog.text
+    caplog.clear()
+    assert run_cli("list", *tls).status == 1
+    assert warning not in caplog.text
 
 
 def test_http_debug_shows_exchanges_without_secrets(

@@ -153,9 +153,10 @@ def test_a_bucket_is_required(run_cli: RunCli, emulator: ThreadedEmulator) -> No
             ("--org", "my-org", "--write-bucket", "nope"),
             "error: bucket 'nope' not found in org 'my-org'\n",
         ),
+        # Not "bucket not found" (issue 13): the org ID itself is unknown.
         (
             ("--org-id", "0123456789abcdef"),
-            "error: bucket 'my-bucket' not found in org 0123456789abcdef\n",
+            "error: organization with ID 0123456789abcdef not found\n",
         ),
     ],
 )

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import TYPE_CHECKING
 
+import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
+from aioinflux_legacyauth import Permission
 from aioinflux_legacyauth.cli._output import Output
 
 if TYPE_CHECKING:
+    from aioinflux_legacyauth import LegacyAuthorization
     from aioinflux_legacyauth.emulator import ThreadedEmulator
-    from tests.cli.conftest import RunCli
+    from tests.cli.conftest import PtyCli, RunCli
 
 HEADERS = ["ID", "Description", "Username", "v2 User Name", "v2 User ID", "Status", "Permissions"]
 LONG_NAME = "telegraf-" + "x" * 150
@@ -153,3 +158,124 @@ def test_line_and_json_are_plain_text() -> None:
     out.line("[bold]x[/bold] " + "y" * 50)
     out.json({"a": "[b]"})
     assert buffer.getvalue() == "[bold]x[/bold] " + "y" * 50 + '\n{\n  "a": "[b]"\n}\n'
+
+
+# -- fitting the terminal (issue 13) ------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+WIDTHS = (80, 120)
+
+
+@pytest.fixture
+def realistic(emulator: ThreadedEmulator) -> list[LegacyAuthorization]:
+    """What a terminal shows in real life: a few consumers over two buckets."""
+    metrics = emulator.create_bucket("metrics")
+    logs = emulator.create_bucket("logs")
+    org = emulator.org_id
+    return [
+        emulator.create_legacy_authorization(
+            "grafana-dashboards",
+            [Permission.read_bucket(metrics, org), Permission.read_bucket(logs, org)],
+            description="Grafana InfluxQL data source for the ops dashboards",
+        ),
+        emulator.create_legacy_authorization(
+            "telegraf-host-017",
+            [Permission.write_bucket(metrics, org)],
+            description="telegraf on host-017",
+        ),
+        emulator.create_legacy_authorization(
+            "reporting-nightly-export-job",
+            [Permission.read_bucket(metrics, org), Permission.write_bucket(logs, org)],
+            active=False,
+        ),
+    ]
+
+
+def terminal_table(auths: list[LegacyAuthorization], width: int, **options: bool) -> str:
+    out = Output()
+    buffer = io.StringIO()
+    out.stdout = Console(file=buffer, width=width, force_terminal=True, color_system=None)
+    out.stderr = Console(file=io.StringIO(), width=width, force_terminal=True)
+    out.authorizations(auths, **options)
+    return buffer.getvalue()
+
+
+def assert_fits(text: str, width: int, auths: list[LegacyAuthorization]) -> list[str]:
+    """No line wider than the terminal; every ID, username and status whole on a line."""
+    lines = [ANSI.sub("", line) for line in text.splitlines()]
+    assert max(cell_len(line) for line in lines) <= width, "\n".join(lines)
+    for auth in auths:
+        (row,) = [line for line in lines if auth.id in line]
+        assert f" {auth.username} " in row
+        assert f" {auth.status} " in row or row.endswith(str(auth.status))
+    return lines
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_table_fits_the_terminal_without_splitting_ids(
+    realistic: list[LegacyAuthorization], width: int
+) -> None:
+    """At 80 and 120 columns no row is wider than the terminal and no ID, username or
+    status is split; permissions are shown by bucket name."""
+    text = terminal_table(realistic, width)
+    lines = assert_fits(text, width, realistic)
+    assert lines[0].split()[:2] == ["ID", "Username"] or lines[0].startswith("ID ")
+    assert "read:metrics" in text
+    assert "write:logs" in text
+    assert "orgs/" not in text  # no permission string cut across lines
+
+
+def test_the_table_keeps_more_columns_when_there_is_room(
+    realistic: list[LegacyAuthorization],
+) -> None:
+    """At 120 columns the description stays (folded); at 80 it is left out."""
+    assert "Description" in terminal_table(realistic, 120).splitlines()[0]
+    assert "Description" not in terminal_table(realistic, 80).splitlines()[0]
+    wide_enough = terminal_table(realistic, 400)
+    assert "orgs/" in wide_enough  # when everything fits, the influx CLI's full table
+    assert len(wide_enough.splitlines()) == 1 + len(realistic)
+
+
+def test_wide_shows_everything_on_one_line_each(realistic: list[LegacyAuthorization]) -> None:
+    """--wide on an 80-column terminal: every column and full permission, a line each."""
+    lines = terminal_table(realistic, 80, wide=True).splitlines()
+    assert len(lines) == 1 + len(realistic)
+    assert [name.strip() for name in ANSI.sub("", lines[0]).split("  ") if name.strip()] == HEADERS
+    for auth, line in zip(realistic, lines[1:], strict=True):
+        assert all(str(permission) in line for permission in auth.permissions)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_list_on_a_real_terminal(
+    pty_cli: PtyCli, realistic: list[LegacyAuthorization], width: int
+) -> None:
+    """``list`` in a pty with COLUMNS set: the same fit, and a note on what was left out."""
+    status, shown = pty_cli(["list"], env={"COLUMNS": str(width)})
+    assert status == 0, shown
+    table, _, note = shown.replace("\r\n", "\n").partition("note: ")
+    assert_fits(table, width, realistic)
+    if width == 80:
+        assert note.startswith(f"left out to fit {width} columns: v2 User ID")
+        assert "--wide or --json shows everything" in note
+    else:  # every column fits, the permissions by bucket name
+        assert "v2 User ID" in table
+        assert note == ""
+
+
+def test_piped_list_stays_one_line_per_credential(
+    run_cli: RunCli, realistic: list[LegacyAuthorization]
+) -> None:
+    """Off a terminal: every column and full permission, one line per credential."""
+    result = run_cli("list")
+    assert result.status == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + len(realistic)
+    assert [name.strip() for name in lines[0].split("  ") if name.strip()] == HEADERS
+    for auth, line in zip(realistic, lines[1:], strict=True):
+        assert line.startswith(auth.id)
+        assert line.endswith("[" + " ".join(str(p) for p in auth.permissions) + "]")
+    assert result.stderr == ""  # nothing was left out
+    documents = json.loads(run_cli("list", "--json").stdout)
+    assert [document["description"] for document in documents] == [
+        auth.description for auth in realistic
+    ]

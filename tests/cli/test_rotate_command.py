@@ -243,10 +243,12 @@ def test_resuming_finishes_the_job_and_leaves_new_matches_alone(
     assert run_cli(*argv).status == 0
     (newcomer,) = seed(emulator, "newcomer")
     again = run_cli(*argv)
-    assert again.status == 0
-    assert "rotate: 1 already_done" in again.stdout
+    # Exit 1, and the newcomer is listed as not rotated (issue 13: it exited 0).
+    assert again.status == 1
+    assert "rotate: 1 already_done, 1 skipped" in again.stdout
+    assert f"  {newcomer} (newcomer)  skipped: not rotated: not part of the job" in again.stdout
     assert "was already finished; nothing was changed" in again.stdout
-    assert "1 selected authorizations are not part of the job" in again.stderr
+    assert "1 selected authorizations were not rotated" in again.stdout
     assert emulator.password_matches(newcomer, OLD)
     assert [row["id"] for row in json.loads(output.read_text())] == [first]
 

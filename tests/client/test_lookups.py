@@ -238,11 +238,10 @@ async def test_only_id_shaped_values_are_tried_as_ids(
     "answer",
     [
         reply(404, {"code": "not found", "message": 'bucket "nope" not found'}),
-        reply(404, {"code": "not found", "message": "organization not found"}),
         reply(200, {"buckets": []}),
         reply(200, {"buckets": [bucket("other-name")]}),
     ],
-    ids=["404", "unknown-org", "empty", "filter-ignored"],
+    ids=["404", "empty", "filter-ignored"],
 )
 async def test_find_bucket_id_not_found(
     connect: Callable[[Answer], Any], answer: RawResponse
@@ -255,6 +254,20 @@ async def test_find_bucket_id_not_found(
             await client.find_bucket_id("nope", org_id=ORG_ID)
     assert caught.value.message == f"bucket 'nope' not found in org {ORG_ID}"
     assert caught.value.path == "/api/v2/buckets"
+
+
+async def test_find_bucket_id_in_an_unknown_org_names_the_org(
+    connect: Callable[[Answer], Any],
+) -> None:
+    """The server's "organization not found" means the org ID is unknown, not the bucket
+    (issue 13: it was reported as "bucket not found in org")."""
+    client, _ = connect(
+        lambda _: reply(404, {"code": "not found", "message": "organization not found"})
+    )
+    async with client:
+        with pytest.raises(NotFoundError) as caught:
+            await client.find_bucket_id("nope", org_id=ORG_ID)
+    assert caught.value.message == f"organization {ORG_ID} not found"
 
 
 @pytest.mark.parametrize(("name", "org_id"), [("", ORG_ID), ("metrics", "")])

@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 
 from aioinflux_legacyauth import (
+    ArgumentError,
     AuthStatus,
     ClientStateError,
     ConflictError,
     LegacyAuthClient,
+    LegacyAuthError,
     NotFoundError,
     PasswordPolicyError,
     Permission,
@@ -263,6 +265,17 @@ async def test_create_refuses_bad_password_before_sending(
             permissions=[Permission.read_bucket("8f1e2d3c4b5a6978", ORG_ID)],
             password="short",
         )
+    assert transport.requests == []
+
+
+async def test_create_without_permissions_is_a_library_error(
+    client: LegacyAuthClient, transport: MockTransport
+) -> None:
+    """No permission: an ArgumentError (a LegacyAuthError, still a ValueError), nothing sent."""
+    with pytest.raises(ArgumentError, match="at least one permission") as caught:
+        await client.create(org_id=ORG_ID, username="grafana", permissions=[])
+    assert isinstance(caught.value, LegacyAuthError)
+    assert isinstance(caught.value, ValueError)
     assert transport.requests == []
 
 
