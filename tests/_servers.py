@@ -8,9 +8,8 @@
 
 Choose with ``--server`` or ``AIOINFLUX_TEST_SERVER`` (the option wins). Tests reach the
 server through the ``start_server`` fixture; markers (declared in pyproject.toml) say
-where a test runs: ``emulator_only(reason)``, ``real_differs(reason)`` (a known gap of the
-emulator: expected to fail on a real server), ``real_server``, ``fresh_server(reason)`` and
-``setup_names``.
+where a test runs: ``emulator_only(reason)``, ``real_server``, ``fresh_server(reason)``
+and ``setup_names``.
 """
 
 from __future__ import annotations
@@ -133,9 +132,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"emulator only: {reason}"))
         if choice.kind == "emulator" and item.get_closest_marker("real_server"):
             item.add_marker(pytest.mark.skip(reason="needs a real server: --server real"))
-        if choice.kind != "emulator" and item.get_closest_marker("real_differs"):
-            reason = _reason(item, "real_differs", "a known difference")
-            item.add_marker(pytest.mark.xfail(strict=True, reason=f"known difference: {reason}"))
         if choice.kind == "url" and item.get_closest_marker("fresh_server"):
             reason = _reason(item, "fresh_server", "needs a server of its own")
             item.add_marker(pytest.mark.skip(reason=f"shared server: {reason}"))
