@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests._servers"]  # --server: the emulator, a real influxd or a user's InfluxDB
+
 ORG_ID = "4e7a6b1c2d3f5a6b"
 USER_ID = "0d9c39f0a1b2c000"
 AUTH_ID = "0d9c3a1e5b2f4000"

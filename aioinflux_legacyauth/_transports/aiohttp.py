@@ -18,14 +18,31 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
-from .._errors import ClientStateError, RequestTimeoutError, TransportError
+from .._errors import (
+    ArgumentError,
+    ClientStateError,
+    RequestTimeoutError,
+    TransportError,
+    shorten,
+)
 from .._sansio import RawResponse, Request, new_raw_response
 from . import Timeout, base_url
 from .deadlines import WHOLE_BODY, DeadlineWatcher
 
-__all__ = ["AiohttpTransport", "TimeoutLike", "as_timeout", "client_timeout", "from_client_timeout"]
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "AiohttpTransport",
+    "TimeoutLike",
+    "as_timeout",
+    "check_body_limit",
+    "client_timeout",
+    "from_client_timeout",
+]
 
 logger: Final = logging.getLogger("aioinflux_legacyauth")
+
+#: How much of aiohttp's description of a failure a TransportError keeps.
+_DESCRIPTION_CHARS: Final = 300
 
 # Failures where nothing was written to the server: safe to send again, whatever the method.
 _NOT_SENT: Final = (
@@ -63,9 +80,6 @@ def _connect_timeouts(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
-#: Statuses whose answers have no body.
-_NO_BODY: Final = frozenset({204, 304})
-
 #: What the public API takes as ``timeout=``: the library's own type, or aiohttp's.
 TimeoutLike = Timeout | aiohttp.ClientTimeout
 
@@ -78,6 +92,54 @@ def as_timeout(timeout: object) -> Timeout:
         return from_client_timeout(timeout)
     msg = f"timeout must be a Timeout or an aiohttp.ClientTimeout, got {type(timeout).__name__}"
     raise TypeError(msg)
+
+
+#: The most bytes of one response body read, after decompression: 64 MiB, a list of
+#: some 80,000 authorizations. A body past it is never buffered (a gzip bomb included).
+DEFAULT_MAX_BODY_SIZE: Final = 64 * 1024 * 1024
+
+
+def check_body_limit(value: object) -> int | None:
+    """``value`` as a body size limit: a positive number of bytes, or None for none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"max_body_size must be None or a positive number of bytes, got {value!r}"
+        raise ArgumentError(msg)
+    return value
+
+
+#: Statuses whose answers have no body (aiohttp reads none).
+_NO_BODY: Final = frozenset({204, 304})
+#: What is kept of a body cut at the limit: its beginning, for an error's excerpt.
+_KEPT_OF_A_CUT_BODY: Final = 64 * 1024
+
+
+def _one_piece(status: int, headers: Mapping[str, str], limit: int | None, watched: bool) -> bool:
+    """Whether the body may be read with one ``read()``: it has none, or its declared length
+    fits the limit (uncompressed, or the length says nothing of it) and, when a deadline is
+    watched, is short enough to count as one wait."""
+    if status in _NO_BODY:
+        return True
+    if limit is None and not watched:
+        return True
+    text = headers.get("Content-Length")  # of the bytes on the wire
+    if text is None or not text.isdigit():
+        return False
+    declared = int(text)
+    if limit is not None and (declared > limit or "Content-Encoding" in headers):
+        return False
+    return not watched or declared <= WHOLE_BODY
+
+
+def _beginning(chunks: list[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``chunks``, without joining them all first."""
+    kept = bytearray()
+    for chunk in chunks:
+        kept += chunk[: size - len(kept)]
+        if len(kept) >= size:
+            break
+    return bytes(kept)
 
 
 def _new_session(verify_ssl: bool) -> aiohttp.ClientSession:
@@ -98,11 +160,17 @@ class AiohttpTransport:
     resend of idempotent requests turned off, and :meth:`close` closes it. A session lent
     with ``session=`` stays the lender's: it is never closed here and keeps aiohttp's own
     behaviour, resends included.
+
+    ``max_body_size`` bounds what is read of each response body, in bytes after
+    decompression (None: no bound). A longer body is cut there and the rest never read:
+    the response says so (``RawResponse.body_limit``), and an operation that needs the
+    body raises :class:`ResponseDecodeError` naming the limit.
     """
 
     __slots__ = (
         "_aiohttp_timeout",
         "_closed",
+        "_max_body_size",
         "_origin",
         "_owns_session",
         "_path",
@@ -118,7 +186,9 @@ class AiohttpTransport:
         *,
         session: aiohttp.ClientSession | None = None,
         verify_ssl: bool = True,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
+        self._max_body_size = check_body_limit(max_body_size)
         parsed = base_url(url) if isinstance(url, str) else url
         self._origin = parsed.origin()
         # Kept encoded: the request path already carries its own percent-escapes.
@@ -168,11 +238,14 @@ class AiohttpTransport:
                 allow_redirects=False,
             ) as response:
                 status, headers = response.status, response.headers
-                if watched is None or status in _NO_BODY or _short(headers):
-                    body = await response.read()
+                limit = self._max_body_size
+                if _one_piece(status, headers, limit, watched is not None):  # almost always
+                    body, cut = await response.read(), False
                 else:
-                    body = await self._read_in_pieces(response, watched, timeout)
-                raw = new_raw_response(status, headers, body, response.reason)
+                    body, cut = await self._read_in_pieces(response, limit, watched, timeout)
+                raw = new_raw_response(
+                    status, headers, body, response.reason, limit if cut else None
+                )
         except asyncio.CancelledError:
             if watched is None or not self._watcher.timed_out(watched):
                 raise
@@ -208,14 +281,28 @@ class AiohttpTransport:
         return raw
 
     async def _read_in_pieces(
-        self, response: aiohttp.ClientResponse, task: asyncio.Task[object], timeout: Timeout
-    ) -> bytes:
-        """The whole body, each piece that arrives giving ``read`` a new allowance."""
-        pieces = []
+        self,
+        response: aiohttp.ClientResponse,
+        limit: int | None,
+        task: asyncio.Task[object] | None,
+        timeout: Timeout,
+    ) -> tuple[bytes, bool]:
+        """The body (decompressed), or its beginning and True if it is longer than ``limit``.
+
+        Read as it arrives, so no more than ``limit`` bytes (and one piece) are ever held,
+        and the rest is never read; each piece gives ``read`` a new allowance.
+        """
+        pieces: list[bytes] = []
+        size = 0
         async for piece in response.content.iter_any():
+            size += len(piece)
+            if limit is not None and size > limit:
+                response.close()  # the connection is dropped, not reused
+                return _beginning(pieces, _KEPT_OF_A_CUT_BODY), True
             pieces.append(piece)
-            self._watcher.progress(task, timeout)
-        return b"".join(pieces)
+            if task is not None:
+                self._watcher.progress(task, timeout)
+        return b"".join(pieces), False
 
     async def close(self) -> None:
         """Close the session if this transport made it. Safe to call more than once."""
@@ -226,12 +313,6 @@ class AiohttpTransport:
             await session.close()
 
 
-def _short(headers: Mapping[str, str]) -> bool:
-    """Whether the body is declared and short enough to be read as one wait."""
-    declared = headers.get("Content-Length")  # bytes on the wire: what takes time to come
-    return declared is not None and declared.isdigit() and int(declared) <= WHOLE_BODY
-
-
 def _failure(
     kind: type[TransportError], message: str, request: Request, cause: BaseException
 ) -> TransportError:
@@ -240,5 +321,6 @@ def _failure(
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
+    # aiohttp's text may quote what the server sent (a bad status line): keep it short.
+    text = shorten(str(exc).strip(), _DESCRIPTION_CHARS)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

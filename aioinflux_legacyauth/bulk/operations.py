@@ -28,7 +28,15 @@ from .engine import (
     item_key,
     run_bulk,
 )
-from .report import BulkReport, ItemResult, Outcome, ok_result, result_from_error, shared_head
+from .report import (
+    BulkReport,
+    ItemResult,
+    Outcome,
+    ok_result,
+    result_from_error,
+    shared_head,
+    unexpected_result,
+)
 
 __all__ = ["BulkOptions", "CallJob", "delete_many", "set_passwords", "update_many"]
 
@@ -54,6 +62,8 @@ class BulkOptions:
     trace_span: TraceSpanLike | None = None
     timeout: Timeout | None = None
     retry: RetryPolicy | None = None
+    #: Seconds the whole of each item's call may take, retries included (None: the client's).
+    deadline: float | None = None
 
 
 class CallJob:
@@ -137,11 +147,17 @@ class CallJob:
             # A password the policy refuses raises here, before anything is sent.
             call = self._make_call(self._calls, key, payload, child_span(self._parent))
             value = await self._executor.execute(
-                call, timeout=self._options.timeout, retry=self._options.retry, log=log
+                call,
+                timeout=self._options.timeout,
+                retry=self._options.retry,
+                deadline=self._options.deadline,
+                log=log,
             )
+            outcome, status, message = self._interpret(value)
         except LegacyAuthError as error:
             return result_from_error(key, self._op, error, log, missing_ok=self._missing_ok)
-        outcome, status, message = self._interpret(value)
+        except Exception as error:  # a bug: unknown once an attempt may have been applied
+            return unexpected_result(key, self._op, error, log)
         if message is None:  # the common case, built without keyword parsing
             return ok_result(key, shared_head(self._op, outcome, status, log.attempts), log.elapsed)
         return ItemResult(

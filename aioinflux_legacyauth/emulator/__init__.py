@@ -21,7 +21,12 @@ from .domain.errors import PlatformError
 from .domain.hashing import BCRYPT_DEFAULT_COST, FAST_HASH_COST, PasswordHasher
 from .domain.ids import IDGenerator
 from .domain.passwords import PasswordRule, PasswordRules
-from .domain.permissions import all_access_permissions, operator_permissions, permission
+from .domain.permissions import (
+    all_access_permissions,
+    bucket_permissions,
+    operator_permissions,
+    permission,
+)
 from .domain.profiles import DEFAULT_VERSION, ServerProfile, server_profile
 from .domain.store import Store
 from .http.limits import Limits
@@ -51,6 +56,7 @@ __all__ = [
     "Store",
     "ThreadedEmulator",
     "all_access_permissions",
+    "bucket_permissions",
     "operator_permissions",
     "permission",
     "server_profile",

@@ -10,14 +10,14 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from .._models import Action, AuthStatus, LegacyAuthorization, Permission, ResourceType
+from .._models import AuthStatus, LegacyAuthorization, Permission
 from .chaos.faults import FaultPlan
 from .chaos.requestlog import RedactingAccessLogger, RequestLog
 from .domain.dbrp import DBRPFilter, DBRPService
 from .domain.dbrp_table import DBRPMapping
 from .domain.hashing import BCRYPT_DEFAULT_COST, PasswordHasher
 from .domain.passwords import PasswordRule, PasswordRules
-from .domain.permissions import operator_permissions, permission
+from .domain.permissions import bucket_permissions, operator_permissions
 from .domain.profiles import DEFAULT_VERSION, server_profile
 from .domain.store import Store
 from .http.app import build_app
@@ -227,6 +227,16 @@ class Emulator:
         return MappingProxyType(self._buckets)
 
     @property
+    def version(self) -> str:
+        """The release it plays (``X-Influxdb-Version``, ``/health``)."""
+        return self._state.profile.version
+
+    @property
+    def commit(self) -> str:
+        """The build's commit, as ``/health`` reports it."""
+        return self._state.commit
+
+    @property
     def faults(self) -> FaultPlan:
         """The fault plan: program faults with :meth:`FaultPlan.add`."""
         return self._state.faults
@@ -309,12 +319,7 @@ class Emulator:
 
     def bucket_permissions(self, *, read: bool = True, write: bool = True) -> list[Permission]:
         """Read and/or write on every initial bucket, as ``influx v1 auth create`` grants."""
-        actions = [action for action, on in ((Action.READ, read), (Action.WRITE, write)) if on]
-        return [
-            permission(action, ResourceType.BUCKETS, id=bucket_id, org_id=self._org_id)
-            for bucket_id in self._buckets.values()
-            for action in actions
-        ]
+        return bucket_permissions(self._org_id, self._buckets.values(), read=read, write=write)
 
     async def create_legacy_authorization(
         self,

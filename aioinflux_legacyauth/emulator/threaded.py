@@ -209,6 +209,8 @@ class ThreadedEmulator:
     org_id: _Read[str] = _Read(lambda emulator: emulator.org_id, on_loop=False)
     user_id: _Read[str] = _Read(lambda emulator: emulator.user_id, on_loop=False)
     buckets: _Read[Mapping[str, str]] = _Read(lambda emulator: emulator.buckets, on_loop=False)
+    version: _Read[str] = _Read(lambda emulator: emulator.version, on_loop=False)
+    commit: _Read[str] = _Read(lambda emulator: emulator.commit, on_loop=False)
     faults: _Read[FaultPlan] = _Read(lambda emulator: emulator.faults, on_loop=False)
     requests: _Read[RequestLog] = _Read(lambda emulator: emulator.requests, on_loop=False)
     org: _Read[str] = _Read(lambda emulator: emulator.org)

@@ -1,5 +1,6 @@
-"""Shared fixtures for the emulator's wire tests: an in-process emulator and a plain
-aiohttp client that talks to it, with exact-error assertions.
+"""Shared fixtures for the emulator's wire tests: a server (the in-process emulator, or
+the real one with ``--server``) and a plain aiohttp client that talks to it, with
+exact-error assertions.
 
 Test modules import nothing from here at run time (the suite runs with
 ``--import-mode=importlib``); they get these objects through the fixtures and name the
@@ -8,10 +9,9 @@ classes only in annotations.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import attrs
@@ -19,6 +19,9 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, Emulator
+
+if TYPE_CHECKING:
+    from tests._servers import StartServer
 
 OPERATOR_TOKEN = "operator-token-for-tests"
 PREFIX = "/private/legacy/authorizations"
@@ -112,12 +115,12 @@ class Wire:
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    """A running emulator with a known operator token and fast password hashing."""
-    async with Emulator(
+async def emu(start_server: StartServer) -> Emulator:
+    """A running server with a known operator token (and, on the emulator, fast hashing)."""
+    server: Emulator = await start_server(
         token=OPERATOR_TOKEN, hash_cost=FAST_HASH_COST, buckets=["my-bucket", "other-bucket"]
-    ) as emulator:
-        yield emulator
+    )
+    return server
 
 
 @pytest.fixture
@@ -128,14 +131,14 @@ async def wire(emu: Emulator) -> AsyncIterator[Wire]:
 
 
 @pytest.fixture
-async def start_emulator() -> AsyncIterator[Callable[..., Awaitable[Wire]]]:
-    """Start emulators with other options (fast hashing unless told); all stop after the test."""
-    async with contextlib.AsyncExitStack() as stack:
-        session = await stack.enter_async_context(aiohttp.ClientSession())
+async def start_emulator(
+    start_server: StartServer,
+) -> AsyncIterator[Callable[..., Awaitable[Wire]]]:
+    """Start servers with other options (fast hashing unless told); all stop after the test."""
+    async with aiohttp.ClientSession() as session:
 
         async def start(**options: Any) -> Wire:
             options.setdefault("hash_cost", FAST_HASH_COST)
-            emulator = await stack.enter_async_context(Emulator(**options))
-            return Wire(session, emulator)
+            return Wire(session, await start_server(**options))
 
         yield start

@@ -511,7 +511,7 @@ async def test_a_deleted_org_is_404(wire: Wire) -> None:
     """Section 12.1 step 2: the credential's org is looked up first."""
     emu = wire.emu
     org = emu.create_org("doomed")
-    token = emu.mint_token([], org_id=org)
+    token = emu.mint_token([permission("read", "buckets", org_id=org)], org_id=org)
     emu.store.delete_org(org)
     reply = await _query(wire, "SHOW DATABASES", token=token)
     reply.expect_error(404, "not found", "organization not found", compact=True)

@@ -160,6 +160,7 @@ async def test_precision_scales_only_us_ms_and_s(wire: Wire, precision: str, sta
         )
 
 
+@pytest.mark.emulator_only(reason="sets the emulator's own API body limit")
 async def test_no_body_size_limit(start_emulator: Callable[..., Awaitable[Wire]]) -> None:
     """Checklist 47: /write has no body-size limit (no 413), unlike the API routes, whose
     limit (Limits.max_api_body, 32 MB by default) is set to 1 KB here."""

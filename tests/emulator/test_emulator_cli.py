@@ -11,7 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGTERM")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="sends SIGTERM"),
+    pytest.mark.emulator_only(reason="the emulator's command line; real-influxd has its own test"),
+]
 
 COMMAND = [sys.executable, "-m", "aioinflux_legacyauth.emulator"]
 

@@ -37,6 +37,7 @@ UNKNOWN_ID = "0123456789abcdef"
 INVALID = "invalid"
 
 
+@pytest.mark.setup_names
 async def test_create_answers_201_with_the_full_authorization(wire: Wire) -> None:
     """Checklist 3, 9, 14: 201; status active, description empty, names and links filled."""
     emu = wire.emu
@@ -69,6 +70,7 @@ async def test_body_is_tab_indented_go_json_without_trailing_newline(wire: Wire)
     assert reply.json()["description"] == "<dashboards> & more"
 
 
+@pytest.mark.setup_names
 async def test_resource_keys_in_server_order_with_names(wire: Wire) -> None:
     """Checklist 4, 14: resource keys type, id, orgID, name, org; names looked up."""
     reply = await wire.create("grafana")
@@ -83,6 +85,7 @@ async def test_resource_keys_in_server_order_with_names(wire: Wire) -> None:
     }
 
 
+@pytest.mark.setup_names
 async def test_unset_resource_keys_are_omitted(wire: Wire) -> None:
     """Checklist 4: a type-wide permission has only its type; an org-wide one no name."""
     emu = wire.emu
@@ -142,6 +145,7 @@ async def test_body_user_id_is_used(wire: Wire) -> None:
     assert (body["userID"], body["user"]) == (other, "telegraf-owner")
 
 
+@pytest.mark.setup_names
 async def test_id_org_and_user_fields_are_ignored(wire: Wire) -> None:
     """Section 2: the client cannot choose the ID; names in the body mean nothing."""
     body = (await wire.create("grafana", id=UNKNOWN_ID, org="x", user="y")).json()
@@ -292,6 +296,7 @@ async def test_instance_permission_without_holding_it_is_403(wire: Wire) -> None
     )
 
 
+@pytest.mark.emulator_only(reason="no API can mint a token holding instance")
 async def test_instance_permission_when_held_is_500(wire: Wire) -> None:
     """Checklist 8 step 11: a caller holding instance gets the 500 setup-only message."""
     emu = wire.emu

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     StartEmulator = Callable[..., Awaitable[Wire]]
 
+pytestmark = pytest.mark.emulator_only(reason="fault injection exists only in the emulator")
+
 PREFIX = "/private/legacy/authorizations"
 
 

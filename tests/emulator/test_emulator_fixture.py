@@ -8,6 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.emulator_only(reason="the emulator's pytest fixture for other projects")
+
 USER_TESTS = """
 import json
 import urllib.error

@@ -23,6 +23,10 @@ from aioinflux_legacyauth.emulator import Emulator, Limits
 if TYPE_CHECKING:
     from tests.emulator.conftest import Wire
 
+pytestmark = pytest.mark.emulator_only(
+    reason="the emulator's own limits, request log and connection handling"
+)
+
 PREFIX = "/private/legacy/authorizations"
 DEADLINE = 10.0  # seconds before a test gives up waiting for the server
 

@@ -14,6 +14,8 @@ import pytest
 
 import aioinflux_legacyauth.emulator as emulator_package
 
+pytestmark = pytest.mark.emulator_only(reason="the emulator's import layering")
+
 ROOT = Path(emulator_package.__file__).parent
 ALLOWED = {
     "domain": set(),

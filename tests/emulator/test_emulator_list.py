@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from aioinflux_legacyauth.emulator import permission
+
 if TYPE_CHECKING:
     from aioinflux_legacyauth import LegacyAuthorization
     from tests.emulator.conftest import Reply, Wire
@@ -32,7 +34,8 @@ async def _seed(wire: Wire) -> dict[str, LegacyAuthorization]:
     other_org = emu.create_org("other-org")
     grafana = await emu.create_legacy_authorization("grafana")
     telegraf = await emu.create_legacy_authorization("telegraf", user_id=bob)
-    kapacitor = await emu.create_legacy_authorization("kapacitor", [], org_id=other_org)
+    elsewhere = [permission("read", "buckets", org_id=other_org)]  # a real server wants one
+    kapacitor = await emu.create_legacy_authorization("kapacitor", elsewhere, org_id=other_org)
     return {"grafana": grafana, "telegraf": telegraf, "kapacitor": kapacitor}
 
 
@@ -106,6 +109,7 @@ async def test_org_id_and_user_id_must_both_match(wire: Wire) -> None:
     assert _ids(await wire.call("GET", PREFIX, params={"orgID": MISSING})) == []
 
 
+@pytest.mark.setup_names
 async def test_user_and_org_names_are_checked_but_never_filter(wire: Wire) -> None:
     """Checklist 15: known names return everything; unknown names are 404."""
     await _seed(wire)
@@ -145,6 +149,7 @@ async def test_empty_values_are_absent_and_the_first_value_counts(wire: Wire) ->
     assert _ids(await wire.call("GET", PREFIX, params=repeated)) == [seeded["grafana"].id]
 
 
+@pytest.mark.setup_names
 async def test_links_self_never_has_the_query_string(wire: Wire) -> None:
     """Checklist 16: links.self is always the bare prefix."""
     await _seed(wire)

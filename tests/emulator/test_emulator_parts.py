@@ -16,6 +16,8 @@ from aioinflux_legacyauth.emulator import (
 )
 from aioinflux_legacyauth.emulator.domain.ids import SNOWFLAKE_EPOCH_MS, parse_id
 
+pytestmark = pytest.mark.emulator_only(reason="unit tests of the emulator's own building blocks")
+
 
 def test_ids_are_16_lower_hex_strictly_increasing_and_time_based() -> None:
     """Section 5: snowflake IDs sort in creation order and carry the time."""
@@ -82,6 +84,12 @@ async def test_nothing_secret_in_reprs() -> None:
         texts.append(repr(auth))
     assert not any("super-secret-token" in text or "secret-password" in text for text in texts)
     assert "127.0.0.1" in texts[0]
+
+
+def test_emulator_claims_to_be_v2_7_12_unless_told() -> None:
+    """The version headers say v2.7.12, the release the emulator is checked against."""
+    assert (Emulator().version, Emulator().commit) == ("v2.7.12", "emulator")
+    assert Emulator(version="v2.9.1").version == "v2.9.1"
 
 
 async def test_emulator_cannot_start_twice_and_reports_when_stopped() -> None:

@@ -18,6 +18,10 @@ from aioinflux_legacyauth.emulator.http.v1 import decode_params
 from aioinflux_legacyauth.emulator.influxql.parser import InfluxQLError, parse_query
 from aioinflux_legacyauth.emulator.wire.lineprotocol import invalid_lines
 
+pytestmark = pytest.mark.emulator_only(
+    reason="checks the emulator's parsers against recorded influxd verdicts"
+)
+
 SAMPLES = Path(__file__).parent / "samples"
 
 

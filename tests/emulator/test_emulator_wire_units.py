@@ -19,6 +19,8 @@ from aioinflux_legacyauth.emulator.wire.gotime import go_duration
 from aioinflux_legacyauth.emulator.wire.gzipbody import GzipError, gunzip, gzip_header_length
 from aioinflux_legacyauth.emulator.wire.mediatype import MediaTypeError, parse_media_type
 
+pytestmark = pytest.mark.emulator_only(reason="unit tests of the emulator's wire helpers")
+
 
 @pytest.mark.parametrize(
     ("value", "expected"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
@@ -18,16 +18,19 @@ from aioinflux_legacyauth import (
     RetryPolicy,
     TraceSpan,
 )
-from aioinflux_legacyauth.emulator import Emulator, Fault, FaultPlan
+from aioinflux_legacyauth.emulator import Emulator, Fault, FaultPlan, permission
+
+if TYPE_CHECKING:
+    from tests._servers import StartServer
 
 PASSWORD = "integration-password-1"
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    """A fresh in-process emulator with a cheap password hash."""
-    async with Emulator(hash_cost=4, fault_plan=FaultPlan()) as running:
-        yield running
+async def emulator(start_server: StartServer) -> Emulator:
+    """A fresh server: the in-process emulator with a cheap password hash, or ``--server``'s."""
+    server: Emulator = await start_server(hash_cost=4, fault_plan=FaultPlan())
+    return server
 
 
 def client_for(emulator: Emulator, **options: object) -> LegacyAuthClient:
@@ -93,6 +96,7 @@ async def test_docs_prefix_hits_the_ui(emulator: Emulator) -> None:
             await client.list()
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_trace_span_reaches_the_server(emulator: Emulator) -> None:
     """Each bulk item's Zap-Trace-Span reaches the server as a child of the call's span."""
     ids = await seed(emulator, 5)
@@ -108,6 +112,7 @@ async def test_trace_span_reaches_the_server(emulator: Emulator) -> None:
     assert {span.trace_id for span in spans} == {parent.trace_id}
 
 
+@pytest.mark.emulator_only(reason="fault injection")
 async def test_bulk_update_through_faults(emulator: Emulator) -> None:
     """10,000 updates with 10 % of requests failing still all end ok, and really applied."""
     ids = await seed(emulator, 10_000)
@@ -121,6 +126,7 @@ async def test_bulk_update_through_faults(emulator: Emulator) -> None:
     assert all(not auth.active for auth in emulator.legacy_authorizations())
 
 
+@pytest.mark.emulator_only(reason="fault injection")
 async def test_delete_applied_but_dropped_is_already_done(emulator: Emulator) -> None:
     """A DELETE applied and then cut off ends already_done, not failed."""
     ids = await seed(emulator, 3)
@@ -135,6 +141,7 @@ async def test_delete_applied_but_dropped_is_already_done(emulator: Emulator) ->
     assert emulator.legacy_authorizations() == []
 
 
+@pytest.mark.emulator_only(reason="fault injection")
 async def test_timeout_after_sending_is_unknown(emulator: Emulator) -> None:
     """A request whose answer never arrives in time is unknown."""
     ids = await seed(emulator, 1)
@@ -149,6 +156,7 @@ async def test_timeout_after_sending_is_unknown(emulator: Emulator) -> None:
     assert report.results[0].attempts == 2
 
 
+@pytest.mark.emulator_only(reason="fault injection")
 async def test_retry_after_is_honoured(emulator: Emulator) -> None:
     """A 429 with Retry-After: 1 makes the client wait at least that long, then succeed."""
     ids = await seed(emulator, 1)
@@ -161,6 +169,7 @@ async def test_retry_after_is_honoured(emulator: Emulator) -> None:
     assert result.elapsed >= 1.0
 
 
+@pytest.mark.emulator_only(reason="fault injection and the request log")
 async def test_budget_stops_retrying_a_dead_server(emulator: Emulator) -> None:
     """Against a server that only fails, the retry budget caps the extra requests."""
     ids = await seed(emulator, 10)
@@ -175,7 +184,7 @@ async def test_budget_stops_retrying_a_dead_server(emulator: Emulator) -> None:
 async def test_unauthorized_token_stops_the_batch(emulator: Emulator) -> None:
     """A token without write rights gets 401 once; the rest of the batch is skipped."""
     ids = await seed(emulator, 20)
-    weak = emulator.mint_token([])
+    weak = emulator.mint_token([permission("read", "buckets")])  # no right on authorizations
     async with LegacyAuthClient(emulator.url, token=weak) as client:
         report = await client.bulk_delete(ids, concurrency=1)
     assert report.results[0].status == 401

@@ -30,7 +30,11 @@ _MAX_BYTES: Final = 72
 
 
 class ServerPanic(Exception):  # noqa: N818 - named after what it models, a Go panic
-    """A Go panic that chi's Recoverer turns into a 500 with an empty body."""
+    """A Go panic in a handler; its message is Go's runtime error text.
+
+    The API router's panic middleware (``panicMW`` in ``http/router.go``) answers it with a
+    500 ``internal error`` whose message names the URL and this text.
+    """
 
 
 class PasswordRule(enum.StrEnum):
@@ -66,8 +70,9 @@ class PasswordRules:
             problems.append(LENGTH_MESSAGE)
         if self.strong:
             if not password:
-                # The strength check divides by len(password); the panic is recovered as 500.
-                msg = "integer divide by zero"
+                # IsPasswordStrong cannot handle an empty password and panics (v2.7.12 and
+                # v2.9.1 report this runtime error).
+                msg = "runtime error: slice bounds out of range [-1:]"
                 raise ServerPanic(msg)
             if _character_types(password) < 3:
                 problems.append(STRENGTH_MESSAGE)

@@ -12,6 +12,7 @@ __all__ = [
     "Authorizer",
     "all_access_permissions",
     "allowed",
+    "bucket_permissions",
     "check",
     "check_read_bucket",
     "matches",
@@ -114,6 +115,18 @@ def verify_grantable(caller: Authorizer, requested: Sequence[Permission]) -> Non
             raise PlatformError(
                 FORBIDDEN, f"permission {wanted} is not allowed: {exc.message}"
             ) from None
+
+
+def bucket_permissions(
+    org_id: str, bucket_ids: Iterable[str], *, read: bool = True, write: bool = True
+) -> list[Permission]:
+    """Read and/or write on each bucket, as ``influx v1 auth create`` grants."""
+    actions = [action for action, on in ((Action.READ, read), (Action.WRITE, write)) if on]
+    return [
+        permission(action, ResourceType.BUCKETS, id=bucket_id, org_id=org_id)
+        for bucket_id in bucket_ids
+        for action in actions
+    ]
 
 
 def operator_permissions() -> tuple[Permission, ...]:

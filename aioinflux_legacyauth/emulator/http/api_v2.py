@@ -31,7 +31,7 @@ from ..wire.render import (
     authorization_list_body,
     render_authorization,
 )
-from ..wire.responses import empty_response, error_response, json_response
+from ..wire.responses import empty_response, error_response, json_response, text_not_found
 from ..wire.schemas import (
     AUTHORIZATION_UPDATE,
     BUCKET_POST,
@@ -167,7 +167,8 @@ def _bucket_body(bucket: BucketRecord) -> dict[str, object]:
 async def get_me(
     request: web.Request, state: EmulatorState, caller: TokenRecord, _: str
 ) -> web.StreamResponse:
-    """The caller's own user."""
+    """The caller's own user; reading it needs ``read:users/<own ID>`` like any user."""
+    check(caller, permission(Action.READ, ResourceType.USERS, id=caller.user_id))
     user = state.store.user(caller.user_id)
     if user is None:
         raise PlatformError(NOT_FOUND, "user not found")
@@ -448,6 +449,8 @@ _COLLECTIONS: Final[Mapping[str, tuple[Routes, Routes]]] = {
         {"GET": get_token, "PATCH": update_token, "DELETE": delete_token},
     ),
 }
+# Resources with a chi router of their own under /api/v2 (unknown sub-paths: text 404).
+_MOUNTED: Final = frozenset({"me", "setup", "orgs", "users", "buckets", "authorizations"})
 _ME: Final[Routes] = {"GET": get_me}
 
 
@@ -457,10 +460,12 @@ async def serve_api_v2(
     """Route an authenticated ``/api/v2``, ``/v1`` or other ``/private`` request.
 
     Unknown paths get the API router's ``path not found`` (tab-indented, as ``api.Err``
-    writes it); a known path with another method gets chi's empty 405.
+    writes it), but below a resource the API router mounts (``/api/v2/orgs/x/y``) that
+    resource's own router answers Go's text 404; a known path with another method gets
+    chi's empty 405.
     """
     if path == "/api/v2":
-        return api_links() if request.method == "GET" else empty_response(405)
+        return api_links()  # once authenticated, any method (influxd 2.7.12 and 2.9.1)
     segments = path.split("/")[3:] if path.startswith("/api/v2/") else []
     if segments == ["setup"]:
         return await serve_setup(request, state)
@@ -475,5 +480,7 @@ async def serve_api_v2(
         routes = collection if len(segments) == 1 else item
         raw_id = segments[1] if len(segments) == 2 else ""
     if routes is None:
+        if segments and segments[0] in _MOUNTED:
+            return text_not_found()
         return error_response(PlatformError(NOT_FOUND, "path not found"))
     return await call(routes, request, state, caller, raw_id)

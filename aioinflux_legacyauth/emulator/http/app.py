@@ -21,7 +21,7 @@ from aiohttp.typedefs import Handler
 
 from ..chaos.faults import Fault, FaultKind, fault_response
 from ..chaos.requestlog import RequestRecord, redact_headers, redact_query
-from ..domain.errors import PlatformError
+from ..domain.errors import INTERNAL, PlatformError
 from ..domain.passwords import ServerPanic
 from ..wire.responses import empty_response, error_response
 from .api_v2 import serve_api_v2
@@ -197,8 +197,10 @@ async def _routed(
         return await handler(request, state)
     except PlatformError as exc:
         return error_response(exc)
-    except ServerPanic:
-        return empty_response(500)
+    except ServerPanic as exc:
+        # panicMW: "a panic has occurred" wrapping "<r.URL.String()>: <recovered value>".
+        message = f"a panic has occurred: {request.raw_path}: {exc}"
+        return error_response(PlatformError(INTERNAL, message))
 
 
 _PREFLIGHT: Final = {
