@@ -20,7 +20,6 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 
 from . import _sansio as sansio
-from ._config import missing_token_message, read_settings
 from ._errors import (
     ArgumentError,
     ClientStateError,
@@ -158,6 +157,9 @@ class LegacyAuthClient:
         ``INFLUX_CONFIGS_PATH``). Keyword arguments override everything. Raises
         :class:`ConfigurationError` when no token is found or a setting cannot be used.
         """
+        # Imported here: the environment and the config file (TOML) are read by this alone.
+        from ._config import missing_token_message, read_settings  # noqa: PLC0415
+
         settings = read_settings(environ, config=config, configs_path=configs_path)
         options: dict[str, Any] = {
             "verify_ssl": settings.verify_ssl,

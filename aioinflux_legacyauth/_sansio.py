@@ -26,7 +26,7 @@ from ._converter import (
     DEFAULT_PREFIX,
     LIST_FILTER_FIELDS,
     LIST_FILTER_KEYS,
-    converter,
+    get_converter,
     structure_authorization,
     structure_owned_list,
     wire_name,
@@ -277,7 +277,7 @@ def build_create(
 
     Resent only when it cannot have reached the server: a replay could create it twice.
     """
-    body = _json_body(converter.unstructure(create))
+    body = _json_body(get_converter().unstructure(create))
     request = Request("POST", prefix, (), _with_json(headers), body)
     return Call(request, parse_authorization, RetrySafety.UNSENT_ONLY)
 
@@ -285,7 +285,7 @@ def build_create(
 @functools.lru_cache(maxsize=32)
 def _update_body(update: AuthorizationUpdate) -> bytes:
     # A bulk update sends one body many times: encode it once.
-    return _json_body(converter.unstructure(update))
+    return _json_body(get_converter().unstructure(update))
 
 
 def build_update(
@@ -515,7 +515,7 @@ def _structure_now(
     try:
         if structure is not None:
             return structure(document)
-        return converter.structure(document, kind)
+        return get_converter().structure(document, kind)
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         problem = f"the body is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
         raise _decode_error(request, response, problem) from exc
