@@ -106,6 +106,7 @@ class LegacyAuthClient:
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         self._url = base_url(url)
+        self._url_text = str(self._url)  # what instrumentation is told, with every call
         token = check_text("token", token, secret=True)
         self._timeout = as_timeout(timeout)
         self._deadline = check_deadline(deadline)
@@ -180,7 +181,7 @@ class LegacyAuthClient:
     @property
     def url(self) -> str:
         """The server's base URL."""
-        return str(self._url)
+        return self._url_text
 
     @property
     def prefix(self) -> str:
@@ -315,7 +316,7 @@ class LegacyAuthClient:
         def run(traced: Call[_T], attempts: AttemptLog) -> Awaitable[_T]:
             return self._send(traced, timeout, retry, deadline, attempts)
 
-        return instrumentation.execute(call, run, log=log, url=self.url, prefix=self.prefix)
+        return instrumentation.execute(call, run, log=log, url=self._url_text, prefix=self.prefix)
 
     def _send(
         self,

@@ -25,6 +25,7 @@ from ._models import trusted_constructor
 if TYPE_CHECKING:
     from ._retry import AttemptLog
     from ._sansio import Call
+    from .bulk.engine import Later
     from .bulk.report import BulkReport, ItemResult
 
 __all__ = [
@@ -261,8 +262,8 @@ class BulkTrace(Protocol):
     """What an instrumentation makes of one bulk or rotation job (see ``run_bulk``)."""
 
     def item_handler(
-        self, handle: Callable[[Any], Awaitable[ItemResult]]
-    ) -> Callable[[Any], Awaitable[ItemResult]]:
+        self, handle: Callable[[Any], Awaitable[ItemResult | Later]]
+    ) -> Callable[[Any], Awaitable[ItemResult | Later]]:
         """``handle``, running each item inside a child of the job's span."""
         ...
 
