@@ -249,6 +249,10 @@ class _BulkJob:
 
         An item whose result comes :class:`Later` keeps its span open until it does.
         """
+        if not self._span.get_span_context().is_valid:
+            # The job's span has no IDs, so the tracer makes none (the API alone): its
+            # items' spans would be empty too.
+            return handle
         tracer, name, parent = self._tracer, self._item_name, self._parent
 
         async def traced(item: Any) -> ItemResult | Later:
