@@ -224,17 +224,22 @@ class AiohttpTransport:
 
     async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
         """Send one request and read the whole response body within ``timeout``."""
-        session = self._live_session()
+        session = self._session if self._session is not None else self._live_session()
+        # The common case without a method call each (a bulk job sends thousands).
+        limits = self._aiohttp_timeout
+        if timeout is not self._timeout or limits is None:
+            limits = self._aiohttp_timeout_for(timeout)
+        url = self._origin.with_path(self._path + request.path, encoded=True)
         started = time.perf_counter()
         watched = self._watcher.watch(timeout)
         try:
             async with session.request(
                 request.method,
-                self.url_for(request),
+                url,
                 params=request.params or None,
                 headers=request.headers,
                 data=request.body,
-                timeout=self._aiohttp_timeout_for(timeout),
+                timeout=limits,
                 allow_redirects=False,
             ) as response:
                 status, headers = response.status, response.headers
