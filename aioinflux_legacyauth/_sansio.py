@@ -40,6 +40,7 @@ from ._errors import (
     shorten,
 )
 from ._headers import SecretText
+from ._ids import is_hex_id
 from ._json import fast_loads
 from ._models import (
     AuthorizationCreate,
@@ -313,7 +314,16 @@ def build_set_password(
 
     Every attempt sends the same password, so resending it is idempotent.
     """
-    path = f"{prefix}/{_id_segment(auth_id)}/password"
+    if not is_hex_id(auth_id):
+        # On this route the server answers a malformed ID with a 500, and the path would
+        # carry the value into errors and logs: when it is the password (the two swapped),
+        # that would publish it. Refused here, and never shown.
+        msg = (
+            "auth_id is not an authorization ID (16 hex digits); were the ID and the "
+            "password swapped?"
+        )
+        raise ArgumentError(msg)
+    path = f"{prefix}/{auth_id}/password"
     request = Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
     return Call(request, parse_no_content)
 

@@ -15,6 +15,7 @@ import attrs
 
 from .._errors import LegacyAuthError
 from .._executor import Calls, Executor
+from .._ids import is_hex_id
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request, unread
@@ -189,7 +190,14 @@ def _split_password(item: object) -> tuple[str, str]:
     if isinstance(item, tuple) and len(item) == 2:
         key = item_key(item[0])
         if key is not None and isinstance(item[1], str):
-            return key, item[1]
+            if is_hex_id(key):
+                return key, item[1]
+            # The first half may be the password (a swapped pair): say so, never show it.
+            msg = (
+                "expected an (authorization ID, password) pair: the first is not an "
+                "authorization ID (16 hex digits); were the two swapped?"
+            )
+            raise ValueError(msg)
     # The item may hold a password: the message describes its shape only.
     msg = f"expected an (authorization ID, password) pair of strings, got {type(item).__name__}"
     raise ValueError(msg)
@@ -197,7 +205,7 @@ def _split_password(item: object) -> tuple[str, str]:
 
 def _describe_pair(item: object) -> str:
     # Only an ID in the first place is shown: anything else may be a password.
-    if isinstance(item, tuple) and item and (key := item_key(item[0])) is not None:
+    if isinstance(item, tuple) and item and (key := item_key(item[0])) and is_hex_id(key):
         return key
     return f"<{type(item).__name__}>"
 
