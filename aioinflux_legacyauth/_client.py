@@ -13,7 +13,7 @@ import functools
 import logging
 import math
 import os
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -329,10 +329,8 @@ class LegacyAuthClient:
         """The funnel's work: the attempts of ``call`` with retries, then its recovery."""
         transport = self._live_transport()
         attempt_timeout = self._timeout_for(timeout)
-        if call.recover is not None and log is None:
-            log = AttemptLog()
         request = call.request
-        pending = call_with_retries(
+        return call_with_retries(
             functools.partial(transport.send, request, timeout=attempt_timeout),
             parse=functools.partial(call.parse, request),
             policy=self._policy_for(retry),
@@ -344,10 +342,8 @@ class LegacyAuthClient:
             deadline=self._deadline_for(deadline),
             attempt_limit=attempt_timeout.total,
             label=(request.method, request.path),
+            recover=call.recover,
         )
-        if call.recover is None or log is None:
-            return pending
-        return _recovering(pending, call.recover, log)
 
     # -- the operations ------------------------------------------------------------------
 
@@ -770,16 +766,6 @@ class LegacyAuthClient:
         )
         pairs = passwords.items() if isinstance(passwords, Mapping) else passwords
         return await operations.set_passwords(self.executor, pairs, options)
-
-
-async def _recovering(
-    pending: Awaitable[_T], recover: Callable[[LegacyAuthError, AttemptLog], _T], log: AttemptLog
-) -> _T:
-    """``pending``, or what its call's ``recover`` makes of the error that ended it."""
-    try:
-        return await pending
-    except LegacyAuthError as error:
-        return recover(error, log)
 
 
 class _ClientExecutor:

@@ -230,7 +230,8 @@ class AiohttpTransport:
         if timeout is not self._timeout or limits is None:
             limits = self._aiohttp_timeout_for(timeout)
         url = self._origin.with_path(self._path + request.path, encoded=True)
-        started = time.perf_counter()
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
         watched = self._watcher.watch(timeout)
         try:
             async with session.request(
@@ -274,7 +275,7 @@ class AiohttpTransport:
             ) from exc
         finally:
             self._watcher.forget(watched)
-        if logger.isEnabledFor(logging.DEBUG):
+        if debug:
             # Method, path and status only: headers and bodies may hold secrets.
             logger.debug(
                 "%s %s -> %d in %.1f ms",

@@ -78,7 +78,9 @@ class CallJob:
 
     __slots__ = (
         "_calls",
+        "_deadline",
         "_describe",
+        "_execute",
         "_executor",
         "_interpret",
         "_make_call",
@@ -86,7 +88,9 @@ class CallJob:
         "_op",
         "_options",
         "_parent",
+        "_retry",
         "_split",
+        "_timeout",
     )
 
     def __init__(
@@ -109,6 +113,11 @@ class CallJob:
         self._make_call: MakeCall = build
         self._interpret: Callable[[Any], Done] = interpret
         self._options = options
+        # Read once, not per item: what every item's call is run with.
+        self._execute = executor.execute
+        self._timeout = options.timeout
+        self._retry = options.retry
+        self._deadline = options.deadline
         self._parent = self._calls.fan_out_parent(options.trace_span)
         self._describe = describe
         self._missing_ok = missing_ok
@@ -147,12 +156,8 @@ class CallJob:
         try:
             # A password the policy refuses raises here, before anything is sent.
             call = self._make_call(self._calls, key, payload, child_span(self._parent))
-            value = await self._executor.execute(
-                call,
-                timeout=self._options.timeout,
-                retry=self._options.retry,
-                deadline=self._options.deadline,
-                log=log,
+            value = await self._execute(
+                call, timeout=self._timeout, retry=self._retry, deadline=self._deadline, log=log
             )
             outcome, status, message = self._interpret(value)
         except LegacyAuthError as error:

@@ -6,13 +6,15 @@ import asyncio
 import contextvars
 import json
 import re
-import secrets
+import warnings
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aioinflux_legacyauth import _tracing
+from aioinflux_legacyauth._ids import is_hex_id
 from aioinflux_legacyauth._tracing import (
     TRACE_HEADER,
     TraceSpan,
@@ -57,12 +59,34 @@ def test_new_spans_differ() -> None:
 
 def test_new_never_returns_the_zero_id(monkeypatch: pytest.MonkeyPatch) -> None:
     """An all-zero random draw is thrown away and drawn again."""
-    draws = iter(["0" * 16, TRACE_ID, "0" * 16, SPAN_ID])
-    monkeypatch.setattr(secrets, "token_hex", lambda nbytes: next(draws))
+    draws = iter([0, int(TRACE_ID, 16), 0, int(SPAN_ID, 16)])
+    monkeypatch.setattr(_tracing._ids, "getrandbits", lambda bits: next(draws))
 
     span = TraceSpan.new()
 
     assert (span.trace_id, span.span_id) == (TRACE_ID, SPAN_ID)
+
+
+def test_a_forked_child_draws_other_span_ids() -> None:
+    """A child process does not repeat its parent's IDs (the generator is seeded again)."""
+    import os  # noqa: PLC0415 - POSIX only
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork() here")
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        # 3.12+ warns about forking a process with threads; the child only writes and exits.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, TraceSpan.new().span_id.encode())
+        os._exit(0)
+    os.close(write)
+    child_id = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert child_id != TraceSpan.new().span_id
+    assert is_hex_id(child_id, lower_only=True)
 
 
 def test_new_with_baggage() -> None:
