@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Protocol, Self, TypeVar
 
 import aiohttp
 
@@ -327,19 +327,24 @@ class LegacyAuthClient:
         log: AttemptLog | None,
     ) -> Awaitable[_T]:
         """The funnel's work: the attempts of ``call`` with retries, then its recovery."""
-        transport = self._live_transport()
-        attempt_timeout = self._timeout_for(timeout)
+        transport = self._transport
+        if transport is None:
+            transport = self._live_transport()  # raises
+        # _timeout_for, _policy_for and _deadline_for, inline: a bulk job passes its own,
+        # checked once for the whole job, with each of its requests.
+        attempt_timeout = self._timeout if timeout is None else as_timeout(timeout)
+        policy = self._retry if retry is None or retry is self._retry else self._policy_for(retry)
         request = call.request
         return call_with_retries(
             functools.partial(transport.send, request, timeout=attempt_timeout),
             parse=functools.partial(call.parse, request),
-            policy=self._policy_for(retry),
+            policy=policy,
             budget=self._budget,
             safety=call.safety,
             log=log,
             # The retry engine keeps it: between attempts, and around any attempt whose own
             # timeout would not end it in time (so most calls need no timer at all).
-            deadline=self._deadline_for(deadline),
+            deadline=self._deadline if deadline is None else check_deadline(deadline),
             attempt_limit=attempt_timeout.total,
             label=(request.method, request.path),
             recover=call.recover,
@@ -768,13 +773,31 @@ class LegacyAuthClient:
         return await operations.set_passwords(self.executor, pairs, options)
 
 
+class _Execute(Protocol):
+    """The funnel's signature, as :class:`Executor` gives it."""
+
+    def __call__(
+        self,
+        call: Call[_T],
+        /,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        log: AttemptLog | None = None,
+    ) -> Awaitable[_T]: ...
+
+
 class _ClientExecutor:
     """A client as the :class:`Executor` protocol shows it to the layers built on it."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "execute")
 
     def __init__(self, client: LegacyAuthClient) -> None:
         self._client = client
+        #: ``execute(call, *, timeout=, retry=, deadline=, log=)``: the client's funnel
+        #: itself, not a method that calls it (one call fewer for every request of a job).
+        self.execute: _Execute = client._execute
 
     @property
     def calls(self) -> Calls:
@@ -784,16 +807,3 @@ class _ClientExecutor:
     def check_open(self) -> None:
         """Raise :class:`ClientStateError` unless the client is open."""
         self._client._live_transport()
-
-    def execute(
-        self,
-        call: Call[_T],
-        /,
-        *,
-        timeout: Timeout | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        log: AttemptLog | None = None,
-    ) -> Awaitable[_T]:
-        """Run ``call`` through the client's funnel."""
-        return self._client._execute(call, timeout=timeout, retry=retry, deadline=deadline, log=log)
