@@ -66,14 +66,21 @@ ROTATION: Final = Diagram(
     caption="rotate(): one credential, as its journal records it",
     states=(
         State("planned", "planned\nlisted in the job's header", 0, 0),
-        State("pending", "pending\nthe new password journaled\n(fsync'd) before it is sent", 0, -1.6),
+        State(
+            "pending", "pending\nthe new password journaled\n(fsync'd) before it is sent", 0, -1.6
+        ),
         State("set", "set\nthe server has it", 0, -3.2),
         State("verified", "verified\nit logs in through /query", 0, -4.8),
         State("done", "done\npublished to the sink,\nthen journaled done", 0, -6.4),
         State("complete", "job complete\npasswords scrubbed\nfrom the journal", 0, -8.0, "end"),
         State("failed", "failed\nthe old password stands", 4.1, -1.6, "failed"),
-        State("resume", "a crash, kill -9\nor a lost answer:\nrun the same job again", -3.9, -3.2,
-              "event"),  # fmt: skip
+        State(
+            "resume",
+            "a crash, kill -9\nor a lost answer:\nrun the same job again",
+            -3.9,
+            -3.2,
+            "event",
+        ),
     ),
     edges=(
         Edge("planned", "pending", "generate", side=1),
@@ -98,10 +105,17 @@ RESCOPE: Final = Diagram(
         State("deleted", "old deleted\nfor an instant neither logs in", 0, -4.8),
         State("created", "new created\nsame username; journaled", 0, -6.4),
         State("done", "done\nsame password, verified", 0, -8.0, "end"),
-        State("failed", "failed\nthe old one put back\nwith the same password", 3.3, -6.4,
-              "failed"),  # fmt: skip
-        State("resume", "a crash or kill -9:\nrun the job again; what\nthe server holds under\n"
-              "the username decides", -4.0, -5.6, "event"),  # fmt: skip
+        State(
+            "failed", "failed\nthe old one put back\nwith the same password", 3.3, -6.4, "failed"
+        ),
+        State(
+            "resume",
+            "a crash or kill -9:\nrun the job again; what\nthe server holds under\n"
+            "the username decides",
+            -4.0,
+            -5.6,
+            "event",
+        ),
     ),
     edges=(
         Edge("planned", "journaled", "before any change", side=1),
@@ -135,7 +149,7 @@ _EDGE: Final[dict[Kind, str]] = {
 def _box(axes: Axes, state: State) -> Text:
     bold = state.kind != "event"
     first, _, rest = state.label.partition("\n")
-    text = axes.text(
+    return axes.text(
         state.x,
         state.y,
         f"$\\bf{{{first.replace(' ', '~')}}}$\n{rest}" if bold else state.label,
@@ -152,7 +166,6 @@ def _box(axes: Axes, state: State) -> Text:
         },
         zorder=3,
     )
-    return text
 
 
 def _arrow(axes: Axes, boxes: dict[str, Text], states: dict[str, State], edge: Edge) -> None:

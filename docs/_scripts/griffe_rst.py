@@ -39,7 +39,9 @@ def _target(obj: griffe.Object, name: str) -> str:
     if name.startswith("aioinflux_legacyauth"):
         return name
     head, _, rest = name.partition(".")
-    scope: griffe.Object | None = obj if isinstance(obj, griffe.Class | griffe.Module) else obj.parent
+    scope: griffe.Object | None = (
+        obj if isinstance(obj, griffe.Class | griffe.Module) else obj.parent
+    )
     while scope is not None:
         if head in scope.members:
             return f"{scope.path}.{name}"

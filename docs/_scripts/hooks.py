@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from pathlib import Path
 from typing import Any, Final
@@ -30,20 +29,15 @@ BENCHMARK_RUN: Final = ROOT / "docs" / "data" / "benchmarks.json"
 log = logging.getLogger("mkdocs.hooks.pictures")
 _made: list[Path] = []
 
-#: What makes a browser fetch something when it shows a page: not links a reader follows.
-_FETCHES: Final = (
-    re.compile(r"<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc=[\"']?(https?:)?//", re.I),
-    re.compile(r"<link\b(?=[^>]*\brel=[\"']?(?:stylesheet|preload|icon|modulepreload))[^>]*\bhref=[\"']?(https?:)?//", re.I),
-    re.compile(r"url\(\s*[\"']?(https?:)?//", re.I),
-    re.compile(r"@import\s+[\"'](https?:)?//", re.I),
-    re.compile(r"<image\b[^>]*\bhref=[\"']?(https?:)?//", re.I),
-)  # fmt: skip
-_CHECKED_SUFFIXES: Final = (".html", ".css", ".svg")
+
+def _importable() -> None:
+    """Let ``docs._scripts`` be imported (mkdocs loads this file by its path)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
 
 
 def _make_pictures() -> list[Path]:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    _importable()
     # Imported here: they import the package, matplotlib and pyte.
     from docs._scripts import diagrams, pictures, plots  # noqa: PLC0415
 
@@ -67,23 +61,11 @@ def on_files(files: Files, config: MkDocsConfig, **kwargs: Any) -> Files:
     return files
 
 
-def external_fetches(site: Path) -> list[str]:
-    """``file: excerpt`` for each reference in ``site`` that a browser would fetch from
-    another host."""
-    found = []
-    for path in sorted(site.rglob("*")):
-        if path.suffix not in _CHECKED_SUFFIXES or not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for pattern in _FETCHES:
-            for match in pattern.finditer(text):
-                excerpt = text[match.start() : match.end() + 60].replace("\n", " ")
-                found.append(f"{path.relative_to(site)}: {excerpt}")
-    return found
-
-
 def on_post_build(config: MkDocsConfig, **kwargs: Any) -> None:
     """Refuse a site that would not work offline."""
+    _importable()
+    from docs._scripts.offline import external_fetches  # noqa: PLC0415
+
     found = external_fetches(Path(config.site_dir))
     if found:
         shown = "\n  ".join(found[:20])

@@ -7,7 +7,7 @@ the embedded emulator, and writes one SVG per picture:
 - ``demo.svg``: ``aioinflux-legacyauth demo`` (the demo starts its own emulator);
 - ``demo-progress.svg``: the rotation's progress bar, the last frame before it is erased;
 - ``cli-list.svg``: ``list``, the table fitted to the terminal;
-- ``cli-deactivate.svg``: ``deactivate``, the progress bar's last frame, then the summary;
+- ``cli-deactivate.svg``: ``deactivate``, the progress bar's last frame;
 - ``cli-verify.svg``: ``provision`` then ``verify``, one line per check;
 - ``cli-audit.svg``: ``audit`` of credentials with problems.
 
@@ -36,7 +36,7 @@ from . import terminal
 
 PROGRAM: Final = "aioinflux-legacyauth"
 #: The password the recorded commands read from stdin (never shown: nothing echoes it).
-_PASSWORD: Final = "a-long-password-for-the-docs-1"
+_PASSWORD: Final = "a-long-password-for-the-docs-1"  # noqa: S105 - the emulator's, for a picture
 _DESCRIPTIONS: Final = {
     "grafana": "dashboards",
     "telegraf": "agent on host",
@@ -141,14 +141,13 @@ def cli_pictures() -> list[Picture]:
     pictures = []
     with _seeded_emulator() as emulator, tempfile.TemporaryDirectory() as home:
         run = _session(emulator, Path(home))
-        argv = ("list", "--status", "active")
+        argv: tuple[str, ...] = ("list", "--status", "active")
         pictures.append(Picture("cli-list", _title(argv), _final(run(*argv))))
 
         argv = ("deactivate", "--username", "ci-runner-004", "--username", "ci-runner-008",
                 "--username", "ci-runner-012", "--yes")  # fmt: skip
         recording = run(*argv)
-        pictures.append(Picture("cli-deactivate-progress", _title(argv), _bar(recording, "deactivate")))
-        pictures.append(Picture("cli-deactivate", _title(argv), _final(recording)))
+        pictures.append(Picture("cli-deactivate", _title(argv), _bar(recording, "deactivate")))
 
         provision = ("provision", "--username", "dashboards", "--read-bucket", "metrics",
                      "--write-bucket", "logs=applogs", "--ask-password")  # fmt: skip

@@ -112,8 +112,8 @@ def record(
     }
     with (
         _environment(values),
-        contextlib.redirect_stdout(terminal),  # type: ignore[type-var]
-        contextlib.redirect_stderr(terminal),  # type: ignore[type-var]
+        contextlib.redirect_stdout(terminal),
+        contextlib.redirect_stderr(terminal),
     ):
         saved_stdin, sys.stdin = sys.stdin, io.StringIO(stdin)
         try:

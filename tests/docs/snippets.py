@@ -32,7 +32,9 @@ import attrs
 Action = Literal["run", "skip", "pytest"]
 
 _FENCE: Final = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
-_MARKER: Final = re.compile(r"^\s*<!--\s*docs-test:\s*(?P<action>skip|pytest)\s*(?P<rest>.*?)\s*-->\s*$")
+_MARKER: Final = re.compile(
+    r"^\s*<!--\s*docs-test:\s*(?P<action>skip|pytest)\s*(?P<rest>.*?)\s*-->\s*$"
+)
 _REASON: Final = re.compile(r"^\((?P<reason>.+)\)$")
 _EXITS: Final = re.compile(r"#.*\bexits (?P<status>\d+)")
 PROGRAM: Final = "aioinflux-legacyauth"
