@@ -18,6 +18,9 @@ import attrs
 import pytest
 
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, ThreadedEmulator
+from tests.contrib.conftest import moto, moto_url
+
+__all__ = ["DocsServer", "docs_moto", "docs_server", "moto", "moto_url"]
 
 #: Variables that would leak the developer's own settings into a page's examples.
 _ISOLATED_PREFIXES = ("INFLUX_", "INFLUXDB_V2_", "AWS_", "OTEL_")
@@ -49,3 +52,11 @@ def docs_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Doc
         monkeypatch.setenv("INFLUX_TOKEN", emulator.token)
         monkeypatch.setenv("INFLUX_ORG", emulator.org)
         yield DocsServer(emulator, workdir)
+
+
+@pytest.fixture
+def docs_moto(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """moto's Secrets Manager as "AWS" for a page: botocore reads ``AWS_ENDPOINT_URL``, so
+    the page's examples create their clients as they would against AWS."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
+    return moto

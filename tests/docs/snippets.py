@@ -17,6 +17,9 @@ An HTML comment on the line before a block changes that:
   and the page says it in words too;
 - ``<!-- docs-test: pytest -->``: the block is a test module, run by pytest in a process
   of its own.
+
+A page that says ``<!-- docs-test: moto (REASON) -->`` anywhere runs with moto's Secrets
+Manager server as AWS (``AWS_ENDPOINT_URL`` pointing at it, and credentials moto takes).
 """
 
 from __future__ import annotations
@@ -127,3 +130,8 @@ def commands(block: Block) -> Iterator[Command]:
             continue
         exits = _EXITS.search(text)
         yield Command(tuple(words[1:]), int(exits["status"]) if exits else 0, number)
+
+
+def needs_moto(page: Path) -> bool:
+    """Whether ``page`` asks for moto's Secrets Manager as AWS."""
+    return "<!-- docs-test: moto" in page.read_text(encoding="utf-8")

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+from aioinflux_legacyauth import LegacyAuthClient
 from aioinflux_legacyauth.cli import main as cli_main
-from tests.docs.snippets import Block, MarkerError, blocks, commands
+from tests.docs.snippets import Block, MarkerError, blocks, commands, needs_moto
 
 if TYPE_CHECKING:
     from tests.docs.conftest import DocsServer
@@ -102,8 +103,14 @@ def parse(block: Block) -> object:
 
 @pytest.mark.parametrize("page", [p for p in PAGES if runnable(p)], ids=_page_id)
 def test_the_examples_of_the_page_run(
-    page: Path, docs_server: DocsServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    page: Path,
+    docs_server: DocsServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if needs_moto(page):
+        request.getfixturevalue("docs_moto")
     loop = asyncio.new_event_loop()
     namespace: dict[str, Any] = {"__name__": "__docs__"}
     try:
@@ -120,6 +127,14 @@ def test_the_examples_of_the_page_run(
             except Exception as error:
                 error.add_note(f"in the block at {block.where}")
                 raise
+    except BaseException:
+        # The page failed part-way: close what it left open, so that the failure is the
+        # only thing reported (a page that forgets to close a client fails on its own,
+        # by the warning the unclosed session gives).
+        for value in namespace.values():
+            if isinstance(value, LegacyAuthClient) and not value.closed:
+                loop.run_until_complete(value.close())
+        raise
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
