@@ -205,6 +205,15 @@ def draw_ratios(summary: Mapping[str, Any], directory: Path) -> Path:
     return path
 
 
+def _labelled_bars(
+    axes: Axes, labels: Sequence[str], values: Sequence[float], colours: Sequence[str], shown: str
+) -> None:
+    """Vertical bars, each with its value above it (``shown`` formats it)."""
+    axes.bar(labels, values, color=colours, alpha=0.8, width=0.5)
+    for index, value in enumerate(values):
+        axes.text(index, value, shown.format(value), ha="center", va="bottom", fontsize=8)
+
+
 def draw_footprint(summary: Mapping[str, Any], directory: Path) -> Path:
     """``bench-memory-import.svg``."""
     import matplotlib.pyplot as plt  # noqa: PLC0415
@@ -212,29 +221,23 @@ def draw_footprint(summary: Mapping[str, Any], directory: Path) -> Path:
     found = footprint(summary)
     figure, (memory, imports) = plt.subplots(1, 2, figsize=(8, 2.4))
     counts = sorted(found.peak_rss_mb)
-    memory.bar(
+    _labelled_bars(
+        memory,
         [f"{count:,} items" for count in counts],
         [found.peak_rss_mb[count] for count in counts],
-        color=figures.INDIGO,
-        alpha=0.8,
-        width=0.5,
+        [figures.INDIGO] * len(counts),
+        "{:.1f} MB",
     )
-    for index, count in enumerate(counts):
-        memory.text(index, found.peak_rss_mb[count], f"{found.peak_rss_mb[count]:.1f} MB",
-                    ha="center", va="bottom", fontsize=8)  # fmt: skip
     memory.set_title("bulk_update: peak RSS", loc="left", fontsize=10)
     memory.set_ylabel("MB")
     names = [name for name in CONTENDERS if name in found.import_ms]
-    imports.bar(
+    _labelled_bars(
+        imports,
         names,
         [found.import_ms[name] for name in names],
-        color=[COLOURS[name] for name in names],
-        alpha=0.8,
-        width=0.5,
+        [COLOURS[name] for name in names],
+        "{:.0f} ms",
     )
-    for index, name in enumerate(names):
-        imports.text(index, found.import_ms[name], f"{found.import_ms[name]:.0f} ms",
-                     ha="center", va="bottom", fontsize=8)  # fmt: skip
     imports.set_title("import in a fresh interpreter", loc="left", fontsize=10)
     imports.set_ylabel("ms")
     for axes in (memory, imports):

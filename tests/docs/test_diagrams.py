@@ -3,10 +3,9 @@ a box in its diagram fails here."""
 
 from __future__ import annotations
 
-from docs._scripts import diagrams
-
 from aioinflux_legacyauth.provisioning import journal as rescope_journal
 from aioinflux_legacyauth.rotation.journal import Stage
+from docs._scripts import diagrams
 
 
 def keys(diagram: diagrams.Diagram) -> set[str]:

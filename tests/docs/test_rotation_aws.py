@@ -94,12 +94,12 @@ def test_the_lambda_rotates_a_secret_of_the_page_s_shape(
     monkeypatch.delenv("INFLUX_TOKEN")  # the token comes from its secret, as the page says
     # The page's shape, without "id" and "url": the handler looks the ID up by username
     # and takes the server from INFLUX_HOST.
-    value = {key: secret_shape()[key] for key in ("engine", "username")} | {"password": OLD}
+    secret = {key: secret_shape()[key] for key in ("engine", "username")} | {"password": OLD}
     token = str(uuid.uuid4())
 
     async def start(store: Store) -> None:
         await store.put(environment["INFLUX_TOKEN_SECRET_ID"], {"token": emulator.token})
-        await store.put(SECRET, value)
+        await store.put(SECRET, secret)
         await start_rotation(store, SECRET, token)
 
     on_moto(start)
