@@ -89,6 +89,23 @@ def _workload(section: Mapping[str, Any], title: str, *, per_item: bool) -> Work
     )
 
 
+#: The ``list()`` workloads of runs that measure it twice: a label, and what it adds.
+_LISTS: Final = {"list": ("list()", ""), "list_held": ("list(), held", ", previous result held")}
+
+
+def _list_sections(summary: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """(label, what the title adds, section) of each ``list()`` workload of a run: one in
+    runs made before the benchmarks measured it twice, else dropped and held."""
+    section = summary.get("list")
+    if not section:
+        return []
+    if "contenders" in section:
+        return [("list()", "", section)]
+    return [
+        (*_LISTS.get(name, (name, f", {name}")), part) for name, part in section.items() if part
+    ]
+
+
 def workloads(summary: Mapping[str, Any]) -> list[Workload]:
     """The CPU workloads of a run, in the README table's order."""
     config = summary["config"]
@@ -97,9 +114,9 @@ def workloads(summary: Mapping[str, Any]) -> list[Workload]:
         if section := summary["bulk"].get(op):
             title = f"{label}, {config['concurrency']} at a time"
             found.append(_workload(section, title, per_item=True))
-    if summary.get("list"):
-        title = f"list() of {config['list_size']:,}"
-        found.append(_workload(summary["list"], title, per_item=False))
+    for _label, adds, section in _list_sections(summary):
+        title = f"list() of {config['list_size']:,}{adds}"
+        found.append(_workload(section, title, per_item=False))
     return found
 
 
@@ -108,7 +125,7 @@ def ratios(summary: Mapping[str, Any]) -> list[Ratio]:
     sections = [
         ("bulk PATCH", summary["bulk"].get("patch")),
         ("bulk DELETE", summary["bulk"].get("delete")),
-        ("list()", summary.get("list")),
+        *((label, section) for label, _adds, section in _list_sections(summary)),
     ]
     return [
         Ratio(workload, which, value)
@@ -120,11 +137,15 @@ def ratios(summary: Mapping[str, Any]) -> list[Ratio]:
 
 
 def footprint(summary: Mapping[str, Any]) -> Footprint:
-    """Memory and import time of a run (empty where not measured)."""
+    """Memory and import time of a run (empty where not measured). Import times measured
+    with and without bytecode are shown with it, as an installed package runs."""
     memory = summary.get("memory") or {"runs": {}}
+    imports = summary.get("import_s") or {}
+    if imports and all(isinstance(value, Mapping) for value in imports.values()):
+        imports = imports.get("cached") or next(iter(imports.values()))
     return Footprint(
         peak_rss_mb={int(count): run["peak_rss"] / 1e6 for count, run in memory["runs"].items()},
-        import_ms={name: seconds * 1000 for name, seconds in (summary["import_s"] or {}).items()},
+        import_ms={name: seconds * 1000 for name, seconds in imports.items()},
     )
 
 

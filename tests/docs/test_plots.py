@@ -51,3 +51,46 @@ def test_the_page_says_which_run_it_plots() -> None:
     footprint = plots.footprint(summary)
     assert sorted(footprint.peak_rss_mb) == [10_000, 100_000]
     assert set(footprint.import_ms) == set(plots.CONTENDERS)
+
+
+def _section(items: int) -> dict[str, object]:
+    """A workload as the benchmarks summarize it, each client's calls taking 1, 2, 3 s."""
+    contenders = {
+        name: {
+            "cpu_s": 2.0 * factor,
+            "cpu_us_per_item": 2.0 * factor / items * 1e6,
+            "runs": [{"cpu": float(cpu) * factor, "wall": 1.0} for cpu in (1, 2, 3)],
+        }
+        for name, factor in zip(plots.CONTENDERS, (1, 0.8, 3), strict=True)
+    }
+    ratios = {"ours/floor": 1.25, "official/ours": 3.0}
+    return {"items": items, "contenders": contenders, "ratios": {"cpu": ratios, "wall": ratios}}
+
+
+def test_runs_that_measure_list_twice_and_import_with_and_without_bytecode_plot_too() -> None:
+    summary = {
+        "config": {"concurrency": 32, "list_size": 20_000},
+        "bulk": {"patch": _section(500)},
+        "list": {"list": _section(20_000), "list_held": _section(20_000)},
+        "memory": None,
+        "import_s": {
+            "cached": dict(zip(plots.CONTENDERS, (0.05, 0.03, 0.2), strict=True)),
+            "source": dict(zip(plots.CONTENDERS, (0.4, 0.3, 0.9), strict=True)),
+        },
+    }
+    titles = [workload.title for workload in plots.workloads(summary)]
+    assert titles == [
+        "bulk PATCH, 32 at a time",
+        "list() of 20,000",
+        "list() of 20,000, previous result held",
+    ]
+    assert {ratio.workload for ratio in plots.ratios(summary)} == {
+        "bulk PATCH",
+        "list()",
+        "list(), held",
+    }
+    assert plots.footprint(summary).import_ms == {
+        plots.OURS: 50.0,
+        plots.FLOOR: 30.0,
+        plots.OFFICIAL: 200.0,
+    }
