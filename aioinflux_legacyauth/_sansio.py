@@ -82,6 +82,7 @@ __all__ = [
     "parse_v1_login",
     "recover_delete",
     "update_body",
+    "v1_headers",
 ]
 
 _T = TypeVar("_T")
@@ -323,17 +324,23 @@ def build_set_password(
     return Call(request, parse_no_content)
 
 
-def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Call[bool]:
-    """``GET /query?q=SHOW DATABASES`` with Basic credentials: a v1 login attempt.
+def v1_headers(username: str, password: str, headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` without the API token, with ``username:password`` as Basic auth.
 
-    ``headers`` must not carry the API token: with a ``Token`` header the server would
-    check that instead and never look at the password.
+    With a ``Token`` header the server would check the token and never the password. The
+    Basic value is a ``SecretText``: it shows as ``'[secure]'`` in any repr.
     """
     check_text("username", username)
     check_text("password", password, secret=True)
     pair = f"{username}:{password}".encode()
     sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
     sent["Authorization"] = SecretText("Basic " + base64.b64encode(pair).decode("ascii"))
+    return sent
+
+
+def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Call[bool]:
+    """``GET /query?q=SHOW DATABASES`` with Basic credentials: a v1 login attempt."""
+    sent = v1_headers(username, password, headers)
     return Call(Request("GET", "/query", (("q", "SHOW DATABASES"),), sent), parse_v1_login)
 
 
