@@ -21,6 +21,7 @@ from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request
 from .._tracing import TraceSpanLike, child_span
 from .._transports import Timeout
+from .callbacks import CallbackGuard
 from .engine import (
     ProgressCallback,
     ResultCallback,
@@ -118,18 +119,23 @@ class CallJob:
         options = self._options
         check_concurrency(options.concurrency)
         self._executor.check_open()  # once, up front, rather than failing every item
-        return await run_bulk(
+        guard = CallbackGuard(
+            options.on_result, options.on_progress, op=self._op, describe=self._describe
+        )
+        report = await run_bulk(
             items,
-            self,
+            guard.handler(self),
             op=self._op,
             concurrency=options.concurrency,
             fail_fast=options.fail_fast,
-            on_result=options.on_result,
-            on_progress=options.on_progress,
+            on_result=guard.on_result,
+            on_progress=guard.on_progress,
             dry_run=options.dry_run,
             trace_span=self._parent,
             describe=self._describe,
         )
+        guard.check(report)
+        return report
 
     async def __call__(self, item: object) -> ItemResult:
         """The result of one item: checked, sent (with retries), read."""
