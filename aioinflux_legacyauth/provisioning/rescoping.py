@@ -485,7 +485,7 @@ async def rescope(
             describe=_item_id,
         )
         if job.finished:
-            await asyncio.to_thread(job.scrub)
+            await job.scrub_off_loop()
         results = report.results if planning is None else _merge(planning, report)
         rescoped = _report(job, results, started, resumed=not job.created)
         guard.check(rescoped)

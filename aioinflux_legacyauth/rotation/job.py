@@ -432,7 +432,7 @@ async def rotate(
         )
         await publisher.wait()
         if job.finished:
-            await asyncio.to_thread(job.scrub)
+            await job.scrub_off_loop()
         rotated = _report(job, report.results, started, resumed=resumed)
         guard.check(rotated)
         return rotated
