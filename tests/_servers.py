@@ -35,6 +35,7 @@ from aioinflux_legacyauth.emulator import (
 )
 from tests.realserver.api import Api
 from tests.realserver.handle import BlockingRealServer, EmulatorOnly, RealServer
+from tests.realserver.hashimport import HashImporter
 from tests.realserver.pool import RealServerPool
 from tests.realserver.process import build_real_influxd
 from tests.realserver.tenancy import Tenancy, foreign_legacy_authorizations
@@ -161,6 +162,19 @@ def real_server_pool(server_choice: ServerChoice) -> Iterator[RealServerPool | N
 
 
 @pytest.fixture(scope="session")
+def hash_importer(server_choice: ServerChoice) -> Iterator[HashImporter | None]:
+    """With ``--server real``: stores passwords past the rules (built on first use)."""
+    if server_choice.kind != "real":
+        yield None
+        return
+    importer = HashImporter()
+    try:
+        yield importer
+    finally:
+        importer.close()
+
+
+@pytest.fixture(scope="session")
 def shared_server(server_choice: ServerChoice) -> Api | None:
     """With ``URL,TOKEN``: the admin connection, after checking the server suits the suite."""
     if server_choice.kind != "url":
@@ -233,20 +247,37 @@ def real_flags(options: dict[str, Any], version: str = DEFAULT_VERSION) -> list[
     return flags
 
 
+@attrs.frozen
+class RealBackends:
+    """What a run's real servers come from: the pool (``real``), the shared server
+    (``URL,TOKEN``), and the importer of passwords past the rules (``real``)."""
+
+    pool: RealServerPool | None
+    shared: Api | None
+    importer: HashImporter | None
+
+
+@pytest.fixture(scope="session")
+def real_backends(
+    real_server_pool: RealServerPool | None,
+    shared_server: Api | None,
+    hash_importer: HashImporter | None,
+) -> RealBackends:
+    """The run's real-server sources, in one."""
+    return RealBackends(real_server_pool, shared_server, hash_importer)
+
+
 class _RealServers:
     """Real-server handles for one test (fresh ones or tenancies); :meth:`close` ends them."""
 
     def __init__(
-        self,
-        request: pytest.FixtureRequest,
-        choice: ServerChoice,
-        pool: RealServerPool | None,
-        shared: Api | None,
+        self, request: pytest.FixtureRequest, choice: ServerChoice, backends: RealBackends
     ) -> None:
         self._request = request
         self._choice = choice
-        self._pool = pool
-        self._shared = shared
+        self._pool = backends.pool
+        self._shared = backends.shared
+        self._importer = backends.importer
         self._stack = contextlib.ExitStack()
 
     def start(self, options: dict[str, Any]) -> RealServer:
@@ -271,6 +302,7 @@ class _RealServers:
             user=options.get("user", "admin"),
             user_id=ready["user_id"],
             buckets=ready["buckets"],
+            importer=self._importer,
         )
 
     def _tenant(self, options: dict[str, Any]) -> RealServer:
@@ -300,11 +332,10 @@ class _RealServers:
 async def start_server(
     request: pytest.FixtureRequest,
     server_choice: ServerChoice,
-    real_server_pool: RealServerPool | None,
-    shared_server: Api | None,
+    real_backends: RealBackends,
 ) -> AsyncIterator[StartServer]:
     """Start servers with emulator options; all stop (or are cleaned up) after the test."""
-    real = _RealServers(request, server_choice, real_server_pool, shared_server)
+    real = _RealServers(request, server_choice, real_backends)
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(real.close)
 
@@ -320,8 +351,7 @@ async def start_server(
 def threaded_server(
     request: pytest.FixtureRequest,
     server_choice: ServerChoice,
-    real_server_pool: RealServerPool | None,
-    shared_server: Api | None,
+    real_backends: RealBackends,
     legacyauth_emulator_options: dict[str, Any],
 ) -> Iterator[ThreadedEmulator | BlockingRealServer]:
     """The ``legacyauth_emulator`` fixture's server, chosen per run: a ``ThreadedEmulator``
@@ -333,7 +363,7 @@ def threaded_server(
         with ThreadedEmulator(**options) as emulator:
             yield emulator
         return
-    real = _RealServers(request, server_choice, real_server_pool, shared_server)
+    real = _RealServers(request, server_choice, real_backends)
     try:
         yield real.start(options).blocking()
     finally:

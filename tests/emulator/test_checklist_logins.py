@@ -24,7 +24,6 @@ async def _login(wire: Wire, username: str, password: str) -> Reply:
     return await wire.call("GET", "/query", params=params, token=None)
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
 @pytest.mark.parametrize("password", ["short", "x" * 73])
 async def test_an_imported_password_that_breaks_the_length_rule_cannot_log_in(
     wire: Wire, password: str
@@ -51,7 +50,6 @@ async def test_an_imported_password_that_breaks_the_length_rule_cannot_log_in(
     assert (await _login(wire, "old-telegraf", "a-new-password")).status == 200
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
 async def test_before_2_7_6_the_same_password_logs_in(start_emulator: StartEmulator) -> None:
     """Checklist 55: v2.7.5 checks nothing at login (and only a minimum length when set)."""
     wire = await start_emulator(version="v2.7.5")
@@ -63,7 +61,6 @@ async def test_before_2_7_6_the_same_password_logs_in(start_emulator: StartEmula
     assert (await wire.call("GET", "/ping", token=None)).headers["X-Influxdb-Version"] == "v2.7.5"
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
 async def test_strong_passwords_are_checked_at_login_too(start_emulator: StartEmulator) -> None:
     """Section 15.1: with --strong-passwords a stored password of fewer than three character
     classes is refused at login; an empty Basic password answers 401 (influxd panics)."""

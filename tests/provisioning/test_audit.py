@@ -58,9 +58,7 @@ async def seed(emu: Emulator) -> dict[str, str]:
     return ids
 
 
-@pytest.mark.emulator_only(
-    reason="seeds a password as influxd upgrade imports it, and reads the request log"
-)
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_every_problem_is_found(
     emu: Emulator, client: LegacyAuthClient, tmp_path: Path
 ) -> None:
@@ -102,7 +100,6 @@ async def test_every_problem_is_found(
     assert report.by_problem("owner_gone")[0].username == "leaver-cred"
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
 async def test_a_selection_narrows_and_names_what_it_misses(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:

@@ -151,7 +151,6 @@ async def test_a_credential_whose_owner_is_gone(emu: Emulator, client: LegacyAut
     assert "its org or owning user no longer exists" in reason
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
 async def test_an_imported_password_the_2_7_6_rule_refuses(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:

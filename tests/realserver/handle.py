@@ -5,9 +5,12 @@ A test gets either an :class:`~aioinflux_legacyauth.emulator.Emulator` or a
 ``org_id``, ``buckets`` ...), the same seeding helpers, and a ``store`` with the few
 direct-store operations the tests use that the API can do too. A test written for the
 ``ThreadedEmulator`` (synchronous seeding) gets a :class:`BlockingRealServer` instead.
-What only an emulator can do (fault injection, the request log, the hash-cost knob,
-storing a password the rules refuse) raises :class:`EmulatorOnly`, so a test missing its
-``emulator_only`` marker fails with a clear reason instead of passing vacuously.
+A password the rules refuse (``import_legacy_user``, ``set_password(check_rules=False)``)
+is stored as ``influxd upgrade`` would, through a KV backup and restore
+(:mod:`.hashimport`), on a server of the test's own. What only an emulator can do (fault
+injection, the request log, the hash-cost knob, reading stored hashes) raises
+:class:`EmulatorOnly`, so a test missing its ``emulator_only`` marker fails with a clear
+reason instead of passing vacuously.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from aioinflux_legacyauth.emulator import DBRPMapping, bucket_permissions
 from aioinflux_legacyauth.emulator.domain.store import BucketRecord
 
 from .api import Api, ApiError
+from .hashimport import HashImporter
 
 __all__ = [
     "LEGACY_PREFIX",
@@ -146,6 +150,7 @@ class _RealSurface:
         buckets: Mapping[str, str],
         label: str = "real",
         store: RealStore | None = None,
+        importer: HashImporter | None = None,
     ) -> None:
         self._url = url
         self._token = token
@@ -158,6 +163,7 @@ class _RealSurface:
         self.api = Api(url, token)
         """Seeding calls with the operator token."""
         self.store = RealStore(self.api) if store is None else store
+        self._importer = importer
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -175,6 +181,7 @@ class _RealSurface:
             "buckets": self._buckets,
             "label": self._label,
             "store": self.store,
+            "importer": self._importer,
         }
 
     # --- what a test needs to know --------------------------------------------------------
@@ -354,15 +361,41 @@ class _RealSurface:
         return converter.structure(created, LegacyAuthorization)
 
     def _set_password(self, auth_id: str, password: str, *, check_rules: bool) -> None:
-        if not check_rules:
-            msg = "set_password(check_rules=False): a real server stores only allowed passwords"
+        if check_rules:
+            path = f"{LEGACY_PREFIX}/{auth_id}/password"
+            self.api.call("POST", path, {"password": password}, expect=204)
+            return
+        if self._importer is None:
+            msg = (
+                "set_password(check_rules=False): only a server of the test's own "
+                "(--server real) can have a hash stored past its rules"
+            )
             raise EmulatorOnly(msg)
-        path = f"{LEGACY_PREFIX}/{auth_id}/password"
-        self.api.call("POST", path, {"password": password}, expect=204)
+        if self.legacy_authorization(auth_id) is None:
+            raise ApiError("GET", f"{LEGACY_PREFIX}/{auth_id}", 404, b"authorization not found")
+        self._importer.store(self.api, auth_id, password)
 
-    def _import_legacy_user(self) -> NoReturn:
-        msg = "import_legacy_user: only influxd upgrade stores a 1.x password hash"
-        raise EmulatorOnly(msg)
+    def _import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None,
+        *,
+        org_id: str | None,
+        user_id: str | None,
+    ) -> LegacyAuthorization:
+        """A legacy authorization, then its password stored as ``influxd upgrade`` does."""
+        created = self._create_legacy(
+            username,
+            permissions,
+            password=None,
+            org_id=org_id,
+            user_id=user_id,
+            active=True,
+            description="",
+        )
+        self._set_password(created.id, password, check_rules=False)
+        return created
 
     def _password_matches(self, auth_id: str, password: str) -> bool:
         """A v1 login on ``/query`` is the only password check the API offers, and an
@@ -424,9 +457,11 @@ class RealServer(_RealSurface):
         *,
         org_id: str | None = None,
         user_id: str | None = None,
-    ) -> NoReturn:
-        """What ``influxd upgrade`` imports cannot be made through the API."""
-        self._import_legacy_user()
+    ) -> LegacyAuthorization:
+        """Seed a 1.x user as ``influxd upgrade`` imports it (no rule checked)."""
+        return self._import_legacy_user(
+            username, password, permissions, org_id=org_id, user_id=user_id
+        )
 
     async def password_matches(self, auth_id: str, password: str) -> bool:
         """Whether ``password`` logs in as the authorization's username on ``/query``."""
@@ -470,9 +505,11 @@ class BlockingRealServer(_RealSurface):
         *,
         org_id: str | None = None,
         user_id: str | None = None,
-    ) -> NoReturn:
-        """What ``influxd upgrade`` imports cannot be made through the API."""
-        self._import_legacy_user()
+    ) -> LegacyAuthorization:
+        """Seed a 1.x user as ``influxd upgrade`` imports it (no rule checked)."""
+        return self._import_legacy_user(
+            username, password, permissions, org_id=org_id, user_id=user_id
+        )
 
     def password_matches(self, auth_id: str, password: str) -> bool:
         """Whether ``password`` logs in as the authorization's username on ``/query``."""
