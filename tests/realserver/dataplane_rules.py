@@ -10,6 +10,7 @@ so both servers hold nothing there and must answer alike.
 from __future__ import annotations
 
 import gzip
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -334,7 +335,19 @@ class DataPlaneRules(RuleBasedStateMachine):
             label="Accept",
         )
         method = data.draw(st.sampled_from(["GET", "GET", "POST"]), label="method")
-        query = (*credentials, *_given(q=text, db=db, rp=rp))
+        options = data.draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "chunked": st.sampled_from(["true", "1"]),
+                    "chunk_size": st.sampled_from(["1", "0", "x"]),
+                    "epoch": st.sampled_from(["ms", "bogus"]),
+                    "params": st.sampled_from(["{}", "{bad", '{"x": 1}']),
+                },
+            ),
+            label="options",
+        )
+        query = (*credentials, *_given(q=text, db=db, rp=rp), *options.items())
         headers = () if accept is None else (("Accept", accept),)
         self.exchange(Req(method, ("/query",), query, auth, headers=headers))
 
@@ -345,7 +358,7 @@ class DataPlaneRules(RuleBasedStateMachine):
         text = data.draw(st.sampled_from(META_STATEMENTS[:8]), label="q")
         kind = data.draw(st.sampled_from(["form", "influxql", "json", "none"]), label="body")
         if kind == "form":
-            body = b"q=" + text.replace(" ", "+").encode()
+            body = urllib.parse.urlencode({"q": text}).encode()
             headers: tuple[tuple[str, str], ...] = (
                 ("Content-Type", "application/x-www-form-urlencoded"),
             )
