@@ -25,6 +25,7 @@ async def _login(wire: Wire, username: str, password: str) -> Reply:
     return await wire.call("GET", "/query", params=params, token=None)
 
 
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 @pytest.mark.parametrize("password", ["short", "x" * 73])
 async def test_an_imported_password_that_breaks_the_length_rule_cannot_log_in(
     wire: Wire, password: str
@@ -62,6 +63,7 @@ async def test_before_2_7_6_the_same_password_logs_in(start_emulator: StartEmula
     assert (await wire.call("GET", "/ping", token=None)).headers["X-Influxdb-Version"] == "v2.7.5"
 
 
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 async def test_strong_passwords_are_checked_at_login_too(start_emulator: StartEmulator) -> None:
     """Section 15.1: with --strong-passwords a stored password of fewer than three character
     classes is refused at login; an empty Basic password for a v1 username, on /query and

@@ -100,6 +100,7 @@ async def test_every_problem_is_found(
     assert report.by_problem("owner_gone")[0].username == "leaver-cred"
 
 
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 async def test_a_selection_narrows_and_names_what_it_misses(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:

@@ -151,6 +151,7 @@ async def test_a_credential_whose_owner_is_gone(emu: Emulator, client: LegacyAut
     assert "its org or owning user no longer exists" in reason
 
 
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 async def test_an_imported_password_the_2_7_6_rule_refuses(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:
