@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._client import DEFAULT_TIMEOUT, LegacyAuthClient
+from ._client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, LegacyAuthClient
 from ._errors import (
     APIError,
     ArgumentError,
@@ -52,7 +52,7 @@ from ._retry import RetryPolicy
 from ._sansio import RawResponse, Request
 from ._tracing import TraceSpan, current_trace_span, use_trace_span
 from ._transports import Timeout, Transport
-from ._transports.aiohttp import AiohttpTransport
+from ._transports.aiohttp import DEFAULT_MAX_BODY_SIZE, AiohttpTransport
 from .bulk import BulkError, BulkReport, ItemResult, Outcome
 
 try:
@@ -61,6 +61,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 __all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_PASSWORD_POLICY",
     "DEFAULT_TIMEOUT",
     "LEGACY_PASSWORD_POLICY",

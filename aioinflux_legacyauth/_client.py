@@ -11,8 +11,9 @@ import asyncio
 import enum
 import functools
 import logging
+import math
 import os
-from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -34,14 +35,20 @@ from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from ._retry import AttemptLog, RetryBudget, RetryPolicy, call_policy, call_with_retries
 from ._sansio import Call, check_text, update_body
 from ._tracing import Instrumentation, TraceSpanLike, current_instrumentation
-from ._transports import Timeout, Transport, base_url
-from ._transports.aiohttp import AiohttpTransport, TimeoutLike, as_timeout
+from ._transports import DEFAULT_DEADLINE, Timeout, Transport, base_url, check_deadline
+from ._transports.aiohttp import (
+    DEFAULT_MAX_BODY_SIZE,
+    AiohttpTransport,
+    TimeoutLike,
+    as_timeout,
+    check_body_limit,
+)
 from .bulk import operations
 from .bulk.engine import ProgressCallback, ResultCallback
 from .bulk.operations import BulkOptions
 from .bulk.report import BulkReport
 
-__all__ = ["DEFAULT_TIMEOUT", "LegacyAuthClient"]
+__all__ = ["DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "LegacyAuthClient"]
 
 logger: Final = logging.getLogger("aioinflux_legacyauth")
 
@@ -70,9 +77,14 @@ class LegacyAuthClient:
     with the :class:`Transport` ``send`` method, such as
     :class:`~aioinflux_legacyauth.testing.MockTransport`); it stays the caller's to close.
 
-    ``timeout=`` and ``retry=`` are the defaults of every call: the timeout of each
-    attempt, and the retry policy, whose budget fields size the retry budget all the
-    client's calls share.
+    ``max_body_size=`` bounds each response body the client's own transport reads, in
+    bytes after decompression (default 64 MiB; None: no bound); a longer one is never
+    buffered, and an operation that needs it raises :class:`ResponseDecodeError`.
+
+    ``timeout=``, ``deadline=`` and ``retry=`` are the defaults of every call: the
+    timeout of each attempt; the deadline of the whole call, in seconds, every attempt and
+    every wait between them included (``None``: no deadline); and the retry policy, whose
+    budget fields size the retry budget all the client's calls share.
     """
 
     def __init__(
@@ -83,6 +95,7 @@ class LegacyAuthClient:
         session: aiohttp.ClientSession | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
         trace_span: TraceSpanLike | None = None,
         extra_headers: Mapping[str, str] | None = None,
         prefix: str = sansio.DEFAULT_PREFIX,
@@ -91,10 +104,12 @@ class LegacyAuthClient:
         org_id: str | None = None,
         org: str | None = None,
         transport: Transport | None = None,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         self._url = base_url(url)
         token = check_text("token", token, secret=True)
         self._timeout = as_timeout(timeout)
+        self._deadline = check_deadline(deadline)
         self._retry = retry if retry is not None else RetryPolicy()
         self._budget = RetryBudget.for_policy(self._retry)
         self._calls = Calls(
@@ -109,6 +124,13 @@ class LegacyAuthClient:
         if transport is not None and session is not None:
             msg = "pass session= or transport=, not both"
             raise ValueError(msg)
+        self._max_body_size = check_body_limit(max_body_size)
+        if transport is not None and self._max_body_size != DEFAULT_MAX_BODY_SIZE:
+            msg = (
+                "max_body_size= is the limit of the transport the client makes; "
+                "a transport passed as transport= reads bodies by its own rules"
+            )
+            raise ArgumentError(msg)
         self._session = session
         self._verify_ssl = verify_ssl
         self._custom_transport = transport
@@ -195,7 +217,10 @@ class LegacyAuthClient:
                 msg = "the aiohttp session lent to this LegacyAuthClient is already closed"
                 raise ClientStateError(msg)
             self._own_transport = AiohttpTransport(
-                self._url, session=self._session, verify_ssl=self._verify_ssl
+                self._url,
+                session=self._session,
+                verify_ssl=self._verify_ssl,
+                max_body_size=self._max_body_size,
             )
             self._transport = self._own_transport
         self._state = _State.OPEN
@@ -246,41 +271,47 @@ class LegacyAuthClient:
     def _policy_for(self, retry: RetryPolicy | None) -> RetryPolicy:
         return self._retry if retry is None else call_policy(retry, self._retry)
 
+    def _deadline_for(self, deadline: float | None) -> float | None:
+        return self._deadline if deadline is None else check_deadline(deadline)
+
     def _execute(
         self,
         call: Call[_T],
         *,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
         log: AttemptLog | None = None,
     ) -> Awaitable[_T]:
         """Run ``call``: every request of this client, bulk and rotation included, is sent here.
 
         Each attempt gets ``timeout`` (else the client's); ``retry`` (else the client's
-        policy) decides the attempts, the client's budget pays for them; ``log`` collects
-        what they did. A hook that must see every request (a tracing span, a deadline, a
-        limit on the body size) belongs here. Not a coroutine function, and no closure per
-        call: each coroutine between a bulk worker and the socket is crossed again every
-        time the request waits. A client that is not open raises here, at once.
+        policy) decides the attempts, the client's budget pays for them; ``deadline``
+        (else the client's; ``math.inf``: none) bounds them all, waits included; ``log``
+        collects what they did. A hook that must see every request (a tracing span, a
+        deadline) belongs here. Not a coroutine function, and no closure per call: each
+        coroutine between a bulk worker and the socket is crossed again every time the
+        request waits. A client that is not open raises here, at once.
         """
         instrumentation = current_instrumentation()
         if instrumentation is not None:
-            return self._traced(instrumentation, call, timeout, retry, log)
-        return self._send(call, timeout, retry, log)
+            return self._traced(instrumentation, call, timeout, retry, deadline, log)
+        return self._send(call, timeout, retry, deadline, log)
 
-    def _traced(
+    def _traced(  # noqa: PLR0917 - _execute's arguments, in its order
         self,
         instrumentation: Instrumentation,
         call: Call[_T],
         timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
+        deadline: float | None,
         log: AttemptLog | None,
     ) -> Awaitable[_T]:
         """``_send``, inside what the installed instrumentation (a tracing span) wraps it in."""
         self._live_transport()  # a client that is not open still raises at once
 
         def run(traced: Call[_T], attempts: AttemptLog) -> Awaitable[_T]:
-            return self._send(traced, timeout, retry, attempts)
+            return self._send(traced, timeout, retry, deadline, attempts)
 
         return instrumentation.execute(call, run, log=log, url=self.url, prefix=self.prefix)
 
@@ -289,24 +320,31 @@ class LegacyAuthClient:
         call: Call[_T],
         timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
+        deadline: float | None,
         log: AttemptLog | None,
     ) -> Awaitable[_T]:
         """The funnel's work: the attempts of ``call`` with retries, then its recovery."""
         transport = self._live_transport()
+        attempt_timeout = self._timeout_for(timeout)
         if call.recover is not None and log is None:
             log = AttemptLog()
+        request = call.request
         pending = call_with_retries(
-            functools.partial(transport.send, call.request, timeout=self._timeout_for(timeout)),
-            parse=functools.partial(call.parse, call.request),
+            functools.partial(transport.send, request, timeout=attempt_timeout),
+            parse=functools.partial(call.parse, request),
             policy=self._policy_for(retry),
             budget=self._budget,
             safety=call.safety,
             log=log,
+            # The retry engine keeps it: between attempts, and around any attempt whose own
+            # timeout would not end it in time (so most calls need no timer at all).
+            deadline=self._deadline_for(deadline),
+            attempt_limit=attempt_timeout.total,
+            label=(request.method, request.path),
         )
-        if call.recover is None:
+        if call.recover is None or log is None:
             return pending
-        assert log is not None  # noqa: S101 - made above for calls that recover
-        return _recovering(pending, call, log)
+        return _recovering(pending, call.recover, log)
 
     # -- the operations ------------------------------------------------------------------
 
@@ -322,6 +360,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> list[LegacyAuthorization]:
         """List legacy authorizations matching every filter given, sorted by ID.
 
@@ -342,7 +381,7 @@ class LegacyAuthClient:
             "user": user,
         }
         call = self._calls.list(filters, trace_span)
-        return await self._execute(call, timeout=timeout, retry=retry)
+        return await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
 
     async def get(
         self,
@@ -351,10 +390,11 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> LegacyAuthorization:
         """Fetch one authorization; :class:`NotFoundError` if it does not exist."""
         return await self._execute(
-            self._calls.get(auth_id, trace_span), timeout=timeout, retry=retry
+            self._calls.get(auth_id, trace_span), timeout=timeout, retry=retry, deadline=deadline
         )
 
     async def create(
@@ -370,6 +410,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> LegacyAuthorization:
         """Create a legacy authorization and, if ``password`` is given, set its password.
 
@@ -391,26 +432,33 @@ class LegacyAuthClient:
         body = AuthorizationCreate(
             username=username,
             status=AuthStatus(status),
-            org_id=org_id or await self._default_org_id(trace_span, timeout),
+            org_id=org_id or await self._default_org_id(trace_span, timeout, deadline),
             user_id=user_id,
             description=description,
             permissions=perms,
         )
         call = self._calls.create(body, trace_span)
-        created = await self._execute(call, timeout=timeout, retry=retry)
+        created = await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
         if password is not None:
-            await self._set_initial_password(created, password, trace_span, timeout, retry)
+            await self._set_initial_password(
+                created, password, trace_span, timeout=timeout, retry=retry, deadline=deadline
+            )
         return created
 
     async def _default_org_id(
-        self, trace_span: TraceSpanLike | None, timeout: TimeoutLike | None
+        self,
+        trace_span: TraceSpanLike | None,
+        timeout: TimeoutLike | None,
+        deadline: float | None,
     ) -> str:
         if self.org_id:
             return self.org_id
         if not self.org:
             msg = "create() needs org_id=, or a client made with org_id= or org="
             raise ValueError(msg)
-        self.org_id = await self.find_org_id(self.org, trace_span=trace_span, timeout=timeout)
+        self.org_id = await self.find_org_id(
+            self.org, trace_span=trace_span, timeout=timeout, deadline=deadline
+        )
         return self.org_id
 
     async def _set_initial_password(
@@ -418,12 +466,19 @@ class LegacyAuthClient:
         created: LegacyAuthorization,
         password: str,
         trace_span: TraceSpanLike | None,
+        *,
         timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
+        deadline: float | None,
     ) -> None:
         try:
             await self.set_password(
-                created.id, password, trace_span=trace_span, timeout=timeout, retry=retry
+                created.id,
+                password,
+                trace_span=trace_span,
+                timeout=timeout,
+                retry=retry,
+                deadline=deadline,
             )
         except BaseException as exc:
             # Shielded: a cancelled create must still not leave a credential without password.
@@ -458,10 +513,11 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> LegacyAuthorization:
         """Change the status and/or description; the server changes nothing else."""
         call = self._calls.update(auth_id, update_body(status, description), trace_span)
-        return await self._execute(call, timeout=timeout, retry=retry)
+        return await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
 
     async def delete(
         self,
@@ -470,13 +526,15 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> None:
         """Delete an authorization; :class:`NotFoundError` if it does not exist.
 
         If an earlier attempt may have deleted it without the answer arriving, the 404 of a
         retry means the delete is done, and no error is raised.
         """
-        await self._execute(self._calls.delete(auth_id, trace_span), timeout=timeout, retry=retry)
+        call = self._calls.delete(auth_id, trace_span)
+        await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
 
     async def set_password(
         self,
@@ -486,6 +544,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> None:
         """Set the v1 password. Checked locally first; retries resend the same password.
 
@@ -493,7 +552,7 @@ class LegacyAuthClient:
         a repr or an exception message.
         """
         call = self._calls.set_password(auth_id, password, trace_span)
-        await self._execute(call, timeout=timeout, retry=retry)
+        await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
 
     async def check_login(
         self,
@@ -503,6 +562,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> bool:
         """Whether ``username``/``password`` log in through the v1 ``/query`` endpoint.
 
@@ -510,7 +570,7 @@ class LegacyAuthClient:
         401 (wrong or missing password, inactive credential); other failures raise.
         """
         call = self._calls.login(username, password, trace_span)
-        return await self._execute(call, timeout=timeout, retry=retry)
+        return await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
 
     def check_password(self, password: str) -> None:
         """Raise :class:`PasswordPolicyError` if this client would refuse ``password``."""
@@ -525,6 +585,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> str:
         """The ID of the organization called ``name`` (``GET /api/v2/orgs?org=``).
 
@@ -532,7 +593,10 @@ class LegacyAuthClient:
         (the server leaves out what the caller cannot read).
         """
         return await self._execute(
-            self._calls.find_org(name, trace_span), timeout=timeout, retry=retry
+            self._calls.find_org(name, trace_span),
+            timeout=timeout,
+            retry=retry,
+            deadline=deadline,
         )
 
     async def find_bucket_id(
@@ -544,6 +608,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> str:
         """The ID of the bucket called ``name`` in the org ``org_id`` (``GET /api/v2/buckets``).
 
@@ -558,12 +623,12 @@ class LegacyAuthClient:
             candidate = name.lower()
             call = self._calls.bucket_org(candidate, trace_span)
             try:
-                owner = await self._execute(call, timeout=timeout, retry=retry)
+                owner = await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
             except NotFoundError:
                 owner = None
             if owner == org_id.lower():
                 return candidate
-        return await self._execute(by_name, timeout=timeout, retry=retry)
+        return await self._execute(by_name, timeout=timeout, retry=retry, deadline=deadline)
 
     # -- bulk operations ----------------------------------------------------------------
 
@@ -577,6 +642,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None,
         timeout: TimeoutLike | None,
         retry: RetryPolicy | None,
+        deadline: float | None,
     ) -> BulkOptions:
         # Converted and checked once, so a bad value fails the call rather than each item.
         return BulkOptions(
@@ -588,6 +654,8 @@ class LegacyAuthClient:
             trace_span=trace_span,
             timeout=self._timeout_for(timeout),
             retry=self._policy_for(retry),
+            # Checked now; "no deadline" stays math.inf, since None means the client's.
+            deadline=None if deadline is None else (check_deadline(deadline) or math.inf),
         )
 
     async def bulk_update(
@@ -604,6 +672,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> BulkReport:
         """Update many authorizations, at most ``concurrency`` at a time.
 
@@ -615,11 +684,20 @@ class LegacyAuthClient:
         ``fail_fast`` stops scheduling after the first item that fails for good; a 401 or
         403 always stops the batch, and the items never started are ``skipped``.
         ``dry_run`` only reads each authorization and reports what would change.
-        Each item's request carries a child span of the call's trace.
+        Each item's request carries a child span of the call's trace; ``timeout``,
+        ``deadline`` and ``retry`` apply to each item's call.
         """
         body = update_body(status, description)
         options = self._bulk_options(
-            concurrency, fail_fast, dry_run, on_result, on_progress, trace_span, timeout, retry
+            concurrency,
+            fail_fast,
+            dry_run,
+            on_result,
+            on_progress,
+            trace_span,
+            timeout,
+            retry,
+            deadline,
         )
         return await operations.update_many(self.executor, ids, body, options)
 
@@ -636,6 +714,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> BulkReport:
         """Delete many authorizations; see :meth:`bulk_update` for the shared options.
 
@@ -643,7 +722,15 @@ class LegacyAuthClient:
         with ``missing_ok=True`` an authorization that does not exist counts as done too.
         """
         options = self._bulk_options(
-            concurrency, fail_fast, dry_run, on_result, on_progress, trace_span, timeout, retry
+            concurrency,
+            fail_fast,
+            dry_run,
+            on_result,
+            on_progress,
+            trace_span,
+            timeout,
+            retry,
+            deadline,
         )
         return await operations.delete_many(self.executor, ids, options, missing_ok=missing_ok)
 
@@ -659,6 +746,7 @@ class LegacyAuthClient:
         trace_span: TraceSpanLike | None = None,
         timeout: TimeoutLike | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> BulkReport:
         """Set many passwords from ``{auth_id: password}`` or ``(auth_id, password)`` pairs.
 
@@ -667,19 +755,28 @@ class LegacyAuthClient:
         Retries resend the same password. See :meth:`bulk_update` for the shared options.
         """
         options = self._bulk_options(
-            concurrency, fail_fast, dry_run, on_result, on_progress, trace_span, timeout, retry
+            concurrency,
+            fail_fast,
+            dry_run,
+            on_result,
+            on_progress,
+            trace_span,
+            timeout,
+            retry,
+            deadline,
         )
         pairs = passwords.items() if isinstance(passwords, Mapping) else passwords
         return await operations.set_passwords(self.executor, pairs, options)
 
 
-async def _recovering(pending: Awaitable[_T], call: Call[_T], log: AttemptLog) -> _T:
+async def _recovering(
+    pending: Awaitable[_T], recover: Callable[[LegacyAuthError, AttemptLog], _T], log: AttemptLog
+) -> _T:
     """``pending``, or what its call's ``recover`` makes of the error that ended it."""
     try:
         return await pending
     except LegacyAuthError as error:
-        assert call.recover is not None  # noqa: S101 - only calls that recover come here
-        return call.recover(error, log)
+        return recover(error, log)
 
 
 class _ClientExecutor:
@@ -706,7 +803,8 @@ class _ClientExecutor:
         *,
         timeout: Timeout | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
         log: AttemptLog | None = None,
     ) -> Awaitable[_T]:
         """Run ``call`` through the client's funnel."""
-        return self._client._execute(call, timeout=timeout, retry=retry, log=log)
+        return self._client._execute(call, timeout=timeout, retry=retry, deadline=deadline, log=log)

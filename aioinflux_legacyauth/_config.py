@@ -99,7 +99,8 @@ def parse_flag(name: str, value: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    msg = f"{name} must be true or false, got {value!r}"
+    # Not repeated: a secret set in the wrong variable must not reach a terminal.
+    msg = f"{name} must be true or false (1/0, yes/no, on/off); the value set is neither"
     raise ConfigurationError(msg)
 
 
@@ -121,7 +122,7 @@ def _timeout(env: Mapping[str, str]) -> aiohttp.ClientTimeout | None:
     except ValueError:
         millis = -1.0
     if not millis > 0:
-        msg = f"{name} must be a positive number of milliseconds, got {value!r}"
+        msg = f"{name} must be a positive number of milliseconds; the value set is not one"
         raise ConfigurationError(msg)
     return aiohttp.ClientTimeout(total=millis / 1000)
 

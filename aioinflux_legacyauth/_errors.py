@@ -38,7 +38,7 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 __all__ = [
     "APIError",
@@ -64,6 +64,7 @@ __all__ = [
     "UnprocessableEntityError",
     "error_from_response",
     "parse_retry_after",
+    "shorten",
 ]
 
 #: RFC 9110 delta-seconds (digits; a decimal fraction tolerated). Not float(): it takes "inf".
@@ -78,7 +79,22 @@ _RETRYABLE_STATUSES: Final = frozenset({408, 429, 499, 500, 502, 503, 504})
 
 
 class LegacyAuthError(Exception):
-    """Root of every exception this library raises."""
+    """Root of every exception this library raises.
+
+    Every one pickles with its attributes and notes (a bulk report holding errors can be
+    sent to another process), although most take keyword-only arguments.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default calls the class with self.args, which keyword-only __init__s refuse.
+        return (_rebuild_error, (type(self), self.args), self.__dict__)
+
+
+def _rebuild_error(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """Unpickle a :class:`LegacyAuthError`: made without ``__init__``, its state set after."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
 
 
 class ClientStateError(LegacyAuthError, RuntimeError):
@@ -311,25 +327,43 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-def _excerpt(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace").strip()
-    if len(text) > BODY_EXCERPT_CHARS:
-        return text[:BODY_EXCERPT_CHARS] + "..."
+#: How much of a server's error code an error keeps (InfluxDB's are a few words).
+CODE_CHARS: Final = 64
+
+
+def shorten(text: str, limit: int = BODY_EXCERPT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (plus "..."), as printable Unicode text.
+
+    A server's text goes into exception messages, which get printed: a lone surrogate in
+    it would make printing raise, so it is shown as its escape instead.
+    """
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def _excerpt(body: bytes) -> str:
+    return shorten(body.decode("utf-8", errors="replace").strip())
 
 
 def _code_and_message(body: bytes) -> tuple[str | None, str | None]:
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
         return None, None
     if not isinstance(document, dict):
         return None, None
     code = document.get("code")
     message = document.get("message")
     return (
-        code if isinstance(code, str) and code else None,
-        message if isinstance(message, str) else None,
+        shorten(code, CODE_CHARS) if isinstance(code, str) and code else None,
+        # Cut like a body that is not JSON: a megabyte of message is no message.
+        shorten(message) if isinstance(message, str) else None,
     )
 
 
@@ -346,9 +380,9 @@ def error_from_response(
     code, message = _code_and_message(body)
     if code is None:
         header_code = headers.get("X-Platform-Error-Code")
-        code = header_code or None
+        code = shorten(header_code, CODE_CHARS) if header_code else None
     if message is None or not message.strip():
-        message = _excerpt(body) or reason or f"HTTP {status}"
+        message = _excerpt(body) or (shorten(reason) if reason else f"HTTP {status}")
     cls = _CODE_CLASSES.get(code) if code else None
     if cls is None:
         cls = _STATUS_CLASSES.get(status, APIError)

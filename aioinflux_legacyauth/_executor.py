@@ -13,6 +13,7 @@ from typing import Final, Protocol, TypeVar
 from . import _sansio as sansio
 from . import _sansio_api_v2 as api_v2
 from . import _sansio_v1 as v1
+from ._headers import SecretText, check_header_name, check_header_value
 from ._models import (
     AuthorizationCreate,
     AuthorizationUpdate,
@@ -69,11 +70,14 @@ class Calls:
         self._password_policy = password_policy
         headers = {"Accept": "application/json"}
         for name, value in (extra_headers or {}).items():
+            check_header_name(name)
             if name.lower() in _RESERVED_HEADERS:
                 msg = f"extra_headers must not set {name!r}; use token= or trace_span="
                 raise ValueError(msg)
-            headers[name] = value
-        headers["Authorization"] = f"Token {token}"
+            headers[name] = check_header_value(name, value, what=f"extra header {name!r}")
+        # Refused here, not by aiohttp at the first request, and never repeated.
+        check_header_value("Authorization", token, what="the token")
+        headers["Authorization"] = SecretText(f"Token {token}")
         self._base_headers = headers
 
     def __repr__(self) -> str:
@@ -277,11 +281,13 @@ class Executor(Protocol):
         *,
         timeout: Timeout | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
         log: AttemptLog | None = None,
     ) -> Awaitable[_T]:
         """Run ``call`` with the client's transport, timeout, retries and retry budget.
 
         ``retry`` replaces the client's attempts and backoff for this call; the budget
-        stays the client's. ``log`` collects what the attempts did.
+        stays the client's. ``deadline`` (seconds; ``math.inf``: none) replaces the
+        client's bound on the whole call. ``log`` collects what the attempts did.
         """
         ...

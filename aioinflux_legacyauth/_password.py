@@ -42,7 +42,11 @@ class PasswordPolicy:
         if not isinstance(given, str):
             msg = f"a password must be a str, got {type(given).__name__}"
             raise PasswordPolicyError(msg)
-        size = len(given.encode("utf-8"))
+        try:
+            size = len(given.encode("utf-8"))
+        except UnicodeEncodeError:
+            msg = "a password must be valid Unicode text; this one has a lone surrogate"
+            raise PasswordPolicyError(msg) from None
         if self.max_bytes is None:
             if size < self.min_bytes:
                 msg = f"passwords must be at least {self.min_bytes} bytes long; this one is {size}"

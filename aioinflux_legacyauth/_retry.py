@@ -10,7 +10,9 @@ sources are in ``reference/reliability-perf.md`` (sections 1 and 6):
 * a client-wide :class:`RetryBudget` (botocore's retry quota), so a dead server stops
   being retried after about a hundred failed retries instead of being hammered;
 * only what is safe is retried (:class:`RetrySafety`): a request that may already have been
-  applied is resent only when resending it cannot do harm.
+  applied is resent only when resending it cannot do harm;
+* a call's *deadline* bounds everything: no wait that would end past it starts, and an
+  attempt that could still be running then is cut off at it.
 
 Which failures may have been applied (recorded as :attr:`AttemptLog.ambiguous`):
 
@@ -317,12 +319,23 @@ async def call_with_retries(
     rand: Callable[[], float] = random.random,
     clock: Callable[[], float] = time.monotonic,
     parse: Callable[[Any], T] | None = None,
+    deadline: float | None = None,
+    attempt_limit: float | None = None,
+    label: tuple[str, str] = ("", ""),
 ) -> T:
     """Await ``attempt()`` until it succeeds or retrying must stop; return its result.
 
     ``parse``, if given, turns each attempt's result into the call's result inside the
     loop, so what it raises is retried like a failed attempt (the client passes its
     response parser, which raises :class:`APIError` for error statuses).
+
+    ``deadline`` bounds the whole call, in seconds: a retry whose wait would end past it
+    is not made (the last failure is raised, with a note), and an attempt that could
+    still run at the deadline is cut off there with a :class:`RequestTimeoutError`.
+    ``attempt_limit`` is how long one attempt can take on its own (the transport's total
+    timeout): attempts that end before the deadline anyway run without a timer. Under
+    ``instant`` the skipped waits count as time spent. ``label`` is the request's
+    (method, path), for the error of an attempt cut off at the deadline.
 
     Failures that stop the call re-raise the attempt's own exception object, with a note
     (``add_note``) saying why retrying stopped. Exceptions other than
@@ -333,6 +346,7 @@ async def call_with_retries(
     started = clock()
     elapsed_before = log.elapsed
     number = 0  # attempts made by this call
+    skipped = 0.0  # waits that instant mode did not sleep, in seconds
     last_retry_timeout = False  # which cost the last paid retry took, for the refund
     # One coroutine, not a loop in a helper: every await of a request passes through each
     # coroutine above it, and bulk jobs make thousands of them.
@@ -340,8 +354,9 @@ async def call_with_retries(
         while True:
             number += 1
             log.attempts += 1
+            left = None if deadline is None else deadline - (clock() - started + skipped)
             try:
-                result = await attempt()
+                result = await _guarded(attempt, left, attempt_limit, number, label)
                 if parse is not None:
                     result = parse(result)
             except (TransportError, APIError) as exc:
@@ -363,8 +378,9 @@ async def call_with_retries(
             log.last_error = error
             verdict = _classify(error, safety)
             log.ambiguous = log.ambiguous or verdict.ambiguous
+            left = None if deadline is None else deadline - (clock() - started + skipped)
             delay = _plan_retry(
-                error, verdict, number=number, policy=policy, budget=budget, rand=rand
+                error, verdict, number=number, policy=policy, budget=budget, rand=rand, left=left
             )
             if delay is None:
                 raise error
@@ -380,6 +396,7 @@ async def call_with_retries(
                 delay,
             )
             if policy.instant:
+                skipped += delay
                 continue
             try:
                 await sleep(delay)
@@ -392,6 +409,39 @@ async def call_with_retries(
         log.elapsed = elapsed_before + (clock() - started)
 
 
+def _guarded(
+    attempt: Callable[[], Awaitable[Any]],
+    left: float | None,
+    attempt_limit: float | None,
+    number: int,
+    label: tuple[str, str],
+) -> Awaitable[Any]:
+    """Attempt ``number``, cut off at the deadline ``left`` seconds away if it could outlast
+    it; an attempt whose own timeout ends it in time runs as it is (a timer is not free)."""
+    if left is None or (attempt_limit is not None and attempt_limit <= left):
+        return attempt()
+    return _before_deadline(attempt, left, number, label)
+
+
+async def _before_deadline(
+    attempt: Callable[[], Awaitable[Any]], left: float, number: int, label: tuple[str, str]
+) -> Any:
+    """``attempt()``, cut off after ``left`` seconds: a :class:`RequestTimeoutError` then.
+
+    Cut off in flight, the request may have been applied (``maybe_sent``).
+    """
+    scope = asyncio.timeout(max(left, 0.0))
+    try:
+        async with scope:
+            return await attempt()
+    except TimeoutError:
+        if not scope.expired():
+            raise
+    method, path = label
+    message = f"the call's deadline passed during attempt {number}"
+    raise RequestTimeoutError(message, method=method, path=path, maybe_sent=True) from None
+
+
 def _plan_retry(
     error: TransportError | APIError,
     verdict: _Verdict,
@@ -400,17 +450,21 @@ def _plan_retry(
     policy: RetryPolicy,
     budget: RetryBudget | None,
     rand: Callable[[], float],
+    left: float | None = None,
 ) -> float | None:
     """The wait before retrying after attempt ``number`` (paid from the budget), or None.
 
     None means stop; a note on ``error`` then says why, unless it is plainly final (a
-    first-attempt 404, say).
+    first-attempt 404, say). ``left``: seconds to the call's deadline, if it has one.
     """
     if not verdict.retry:
         if verdict.refused_reason is not None:
             error.add_note(verdict.refused_reason)
         if number > 1:
             error.add_note(f"retry: stopped after {number} attempts")
+        return None
+    if left is not None and left <= 0:  # before max_attempts: it is why the call ended
+        error.add_note(f"retry: stopped after {number} attempt(s): the call's deadline passed")
         return None
     if number >= policy.max_attempts:
         error.add_note(f"retry: gave up after {number} attempt(s) (max_attempts)")
@@ -427,6 +481,12 @@ def _plan_retry(
             )
             return None
         delay = max(delay, retry_after)
+    if left is not None and delay >= left:
+        error.add_note(
+            f"retry: stopped after {number} attempt(s): the call's deadline is {left:.3g} s "
+            f"away, and the next attempt would wait {delay:.3g} s"
+        )
+        return None
 
     # Paid last, so a call that stops for another reason takes nothing from the others.
     if budget is not None and not budget.try_acquire(timeout=verdict.timeout):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Generic, TypeVar
 from urllib.parse import quote
@@ -28,7 +29,16 @@ from ._converter import (
     structure_owned_list,
     wire_name,
 )
-from ._errors import LegacyAuthError, NotFoundError, ResponseDecodeError, error_from_response
+from ._errors import (
+    ArgumentError,
+    LegacyAuthError,
+    NotFoundError,
+    ResponseDecodeError,
+    error_from_response,
+    shorten,
+)
+from ._headers import SecretText
+from ._ids import is_hex_id
 from ._models import (
     AuthorizationCreate,
     AuthorizationList,
@@ -84,6 +94,9 @@ _LOOKUP_FILTERS: Final = frozenset({"auth_id", "username"})
 _ID_FILTERS: Final = frozenset({"auth_id", "org_id", "user_id"})
 _FILTER_BY_KEY: Final = {key: keyword for keyword, key in LIST_FILTER_KEYS.items()}
 
+#: How much of a decoding problem an error message keeps.
+_PROBLEM_CHARS: Final = 300
+
 _SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 _JSON_HEADERS: Final[Mapping[str, str]] = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -109,12 +122,18 @@ class Request:
 
 @attrs.frozen(slots=True)
 class RawResponse:
-    """Status, headers and body of one response, read in full."""
+    """Status, headers and body of one response, read in full, or up to a limit.
+
+    ``body_limit`` is set when the body was longer than that many bytes: ``body`` then
+    holds its beginning only (for an error's excerpt), and a parser that needs the body
+    refuses it with a :class:`ResponseDecodeError` naming the limit.
+    """
 
     status: int
     headers: Mapping[str, str]
     body: bytes
     reason: str | None = None
+    body_limit: int | None = None
 
 
 @attrs.frozen(slots=True)
@@ -143,15 +162,29 @@ new_raw_response: Final = trusted_constructor(RawResponse)
 
 
 def check_text(name: str, value: object, *, secret: bool = False) -> str:
-    """``value`` if it is a non-empty string; else a ValueError naming ``name``.
+    """``value`` if it is a non-empty string of valid Unicode text; else an
+    :class:`ArgumentError` (a ValueError) naming ``name``.
 
-    A ``secret`` value is described by its type only, never repeated.
+    A lone surrogate (``"\\ud800"``) is not text: it cannot be encoded to send. A
+    ``secret`` value is described by its type only, never repeated.
     """
     if not isinstance(value, str) or not value:
         shown = f"a {type(value).__name__}" if secret else repr(value)
         msg = f"{name} must be a non-empty string, got {shown}"
-        raise ValueError(msg)
+        raise ArgumentError(msg)
+    if not value.isascii() and not _is_text(value):
+        shown = "a str" if secret else repr(value)
+        msg = f"{name} must be valid Unicode text, got {shown} with a lone surrogate"
+        raise ArgumentError(msg)
     return value
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -170,12 +203,18 @@ def _id_segment(auth_id: str) -> str:
         raise ValueError(msg)
     if given.isascii() and given.isalnum():
         return given  # what quote() gives back for letters and digits, at a tenth of the cost
+    check_text("auth_id", given)
     # Quoted so an ID can never reach another route ("x/password", "../").
     return quote(given, safe="")
 
 
 def _json_body(document: Any) -> bytes:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # Which value it was is not said: it may be a password.
+        msg = "a value in the request is not valid Unicode text (it has a lone surrogate)"
+        raise ArgumentError(msg) from None
 
 
 def _with_json(headers: Mapping[str, str]) -> dict[str, str]:
@@ -270,7 +309,16 @@ def build_set_password(
 
     Every attempt sends the same password, so resending it is idempotent.
     """
-    path = f"{prefix}/{_id_segment(auth_id)}/password"
+    if not is_hex_id(auth_id):
+        # On this route the server answers a malformed ID with a 500, and the path would
+        # carry the value into errors and logs: when it is the password (the two swapped),
+        # that would publish it. Refused here, and never shown.
+        msg = (
+            "auth_id is not an authorization ID (16 hex digits); were the ID and the "
+            "password swapped?"
+        )
+        raise ArgumentError(msg)
+    path = f"{prefix}/{auth_id}/password"
     request = Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
     return Call(request, parse_no_content)
 
@@ -285,7 +333,7 @@ def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> 
     check_text("password", password, secret=True)
     pair = f"{username}:{password}".encode()
     sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
-    sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    sent["Authorization"] = SecretText("Basic " + base64.b64encode(pair).decode("ascii"))
     return Call(Request("GET", "/query", (("q", "SHOW DATABASES"),), sent), parse_v1_login)
 
 
@@ -323,8 +371,12 @@ def _raise_for_status(request: Request, response: RawResponse) -> None:
 
 
 def _decode_error(request: Request, response: RawResponse, problem: str) -> ResponseDecodeError:
+    # The problem may quote a value from the body (a bad timestamp): keep it short.
     return ResponseDecodeError(
-        problem, method=request.method, path=request.path, status=response.status
+        shorten(problem, _PROBLEM_CHARS),
+        method=request.method,
+        path=request.path,
+        status=response.status,
     )
 
 
@@ -335,15 +387,47 @@ def _loads(body: bytes) -> Any:
     body whose first byte is ASCII and whose second is not NUL is UTF-8 by that very guess,
     so it is decoded as ``json.loads`` would decode it, without the guessing.
     """
-    if body and 0 < body[0] < 0x80 and body[1:2] != b"\x00":
+    if _is_utf8_by_guess(body):
         return json.loads(body.decode("utf-8", "surrogatepass"))
     return json.loads(body)
 
 
+def _is_utf8_by_guess(body: bytes) -> bool:
+    return bool(body) and 0 < body[0] < 0x80 and body[1:2] != b"\x00"
+
+
+#: What in a UTF-8 body can become a lone surrogate: a ``\\udXXX`` escape, or the bytes
+#: of an encoded surrogate (which ``json.loads`` lets through). Only a body with either
+#: is checked string by string.
+_MAYBE_SURROGATE: Final = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _has_lone_surrogate(body: bytes, document: Any) -> bool:
+    """Whether a string in ``document`` (decoded from ``body``) is not valid Unicode text."""
+    if _is_utf8_by_guess(body) and (
+        # No backslash and no byte past ASCII: nothing to look for. These two scans cost
+        # a tenth of the pattern's (0.1 us on a bulk item's answer), and most bodies end here.
+        (body.find(b"\\") < 0 and body.isascii()) or not _MAYBE_SURROGATE.search(body)
+    ):
+        return False
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _json_document(request: Request, response: RawResponse) -> Any:
     _raise_for_status(request, response)
+    if response.body_limit is not None:
+        raise _decode_error(request, response, _too_large(response.body_limit))
     try:
-        return _loads(response.body)
+        document = _loads(response.body)
+    except UnicodeDecodeError:
+        raise _decode_error(request, response, "the body is not valid UTF-8 text") from None
+    except RecursionError:
+        problem = f"the body's JSON is nested too deeply to read ({len(response.body)} bytes)"
+        raise _decode_error(request, response, problem) from None
     except ValueError:
         content_type = response.headers.get("Content-Type", "no content type")
         hint = ""
@@ -352,6 +436,18 @@ def _json_document(request: Request, response: RawResponse) -> Any:
             hint = " (an HTML page usually means the URL or prefix points at the web UI)"
         problem = f"expected a JSON body, got {len(response.body)} bytes of {content_type}{hint}"
         raise _decode_error(request, response, problem) from None
+    if _has_lone_surrogate(response.body, document):
+        # Not text: it could not be printed, journaled or sent back (a rotation's username).
+        problem = "a string in the body has a lone surrogate, so it is not valid Unicode text"
+        raise _decode_error(request, response, problem)
+    return document
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"the response body is larger than the {limit:,}-byte limit (max_body_size); "
+        f"nothing past it was read"
+    )
 
 
 def _structure(
@@ -368,7 +464,7 @@ def _structure(
         if structure is not None:
             return structure(document)
         return converter.structure(document, kind)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         problem = f"the body is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
         raise _decode_error(request, response, problem) from exc
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, Self, TypeVar
 
 import attrs
 
+from ._headers import check_header_value
 from ._ids import is_hex_id
 from ._models import trusted_constructor
 
@@ -99,6 +100,10 @@ class TraceSpan:
             return _trusted_span(self.trace_id, _new_id(), self.baggage)  # type: ignore[return-value]
         return type(self)(self.trace_id, _new_id(), self.baggage)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only baggage view cannot be pickled; the span is rebuilt from a copy.
+        return (type(self), (self.trace_id, self.span_id, dict(self.baggage)))
+
     def to_header(self) -> str:
         """The header value: compact JSON in the server's key order."""
         # What json.dumps writes for the whole object: the IDs are checked hex, so only the
@@ -156,7 +161,7 @@ def _checked(span: object) -> TraceSpanLike | None:
     if "\r" in span or "\n" in span:
         msg = "a trace span string must not contain line breaks"
         raise ValueError(msg)
-    return span
+    return check_header_value(TRACE_HEADER, span, what="a trace span string")
 
 
 def current_trace_span() -> TraceSpanLike | None:

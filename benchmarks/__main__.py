@@ -20,8 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Final
@@ -30,7 +30,7 @@ import attrs
 
 from .canned import auth_id
 from .report import check_targets, render_table, render_targets, summarize_runs
-from .server import pin_to_cpu
+from .server import pin_to_cpu, server_process
 from .workloads import Contender, Library, Official, RawAiohttp, Sample, timed
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -68,30 +68,10 @@ QUICK: Final = Config(
 # -- processes -------------------------------------------------------------------------
 
 
-@contextmanager
-def canned_server(list_size: int, cpu: int | None) -> Iterator[str]:
-    """Start the server process; yield its base URL; stop it by closing its stdin."""
-    command = [sys.executable, "-m", "benchmarks.server", "--list-size", str(list_size)]
-    if cpu is not None:
-        command += ["--cpu", str(cpu)]
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None  # noqa: S101 - stdout=PIPE
-        line = server.stdout.readline()
-        if not line.startswith("PORT "):
-            msg = f"the canned server did not start (it said {line!r})"
-            raise RuntimeError(msg)
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        assert server.stdin is not None  # noqa: S101 - stdin=PIPE
-        server.stdin.close()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.terminate()
-            server.wait(timeout=10)
+def canned_server(list_size: int, cpu: int | None) -> AbstractContextManager[str]:
+    """Start the server process; its base URL while it runs; it stops when its stdin closes."""
+    pin = ["--cpu", str(cpu)] if cpu is not None else []
+    return server_process("benchmarks.server", "--list-size", str(list_size), *pin)
 
 
 def run_python(*args: str) -> str:

@@ -18,8 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Final
 
 from aiohttp import web
@@ -30,6 +34,34 @@ TOKEN: Final = "benchmark-operator-token"
 _JSON_HEADERS: Final = {**SERVER_HEADERS, "Content-Type": JSON_TYPE}
 _UNAUTHORIZED: Final = b'{"code":"unauthorized","message":"unauthorized access"}'
 _NOT_FOUND: Final = b'{"code":"not found","message":"path not found"}'
+
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def server_process(module: str, *args: str) -> Iterator[str]:
+    """Run ``python -m module args...`` (a server that prints ``PORT <n>`` once it listens
+    and stops when its stdin closes); yield its base URL; stop it on exit."""
+    command = [sys.executable, "-m", module, *args]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None  # noqa: S101 - stdout=PIPE
+        line = server.stdout.readline()
+        if not line.startswith("PORT "):
+            msg = f"the server {module} did not start (it said {line!r})"
+            raise RuntimeError(msg)
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        assert server.stdin is not None  # noqa: S101 - stdin=PIPE
+        server.stdin.close()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def make_handler(list_size: int) -> web.Server:

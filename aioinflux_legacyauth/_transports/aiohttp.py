@@ -13,13 +13,30 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
-from .._errors import ClientStateError, RequestTimeoutError, TransportError
+from .._errors import (
+    ArgumentError,
+    ClientStateError,
+    RequestTimeoutError,
+    TransportError,
+    shorten,
+)
 from .._sansio import RawResponse, Request, new_raw_response
 from . import Timeout, base_url
 
-__all__ = ["AiohttpTransport", "TimeoutLike", "as_timeout", "client_timeout", "from_client_timeout"]
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "AiohttpTransport",
+    "TimeoutLike",
+    "as_timeout",
+    "check_body_limit",
+    "client_timeout",
+    "from_client_timeout",
+]
 
 logger: Final = logging.getLogger("aioinflux_legacyauth")
+
+#: How much of aiohttp's description of a failure a TransportError keeps.
+_DESCRIPTION_CHARS: Final = 300
 
 # Failures where nothing was written to the server: safe to send again, whatever the method.
 _NOT_SENT: Final = (
@@ -63,6 +80,62 @@ def as_timeout(timeout: object) -> Timeout:
     raise TypeError(msg)
 
 
+#: The most bytes of one response body read, after decompression: 64 MiB, a list of
+#: some 80,000 authorizations. A body past it is never buffered (a gzip bomb included).
+DEFAULT_MAX_BODY_SIZE: Final = 64 * 1024 * 1024
+
+
+def check_body_limit(value: object) -> int | None:
+    """``value`` as a body size limit: a positive number of bytes, or None for none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"max_body_size must be None or a positive number of bytes, got {value!r}"
+        raise ArgumentError(msg)
+    return value
+
+
+#: Statuses whose answers have no body (aiohttp reads none).
+_NO_BODY: Final = frozenset({204, 304})
+#: What is kept of a body cut at the limit: its beginning, for an error's excerpt.
+_KEPT_OF_A_CUT_BODY: Final = 64 * 1024
+
+
+def _fits(response: aiohttp.ClientResponse, limit: int) -> bool:
+    """Whether the whole body is known to fit in ``limit`` before reading it."""
+    if response.status in _NO_BODY:
+        return True
+    declared = response.content_length  # of what is on the wire: compressed, it says nothing
+    return declared is not None and declared <= limit and "Content-Encoding" not in response.headers
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """The body (decompressed), or its beginning and True if it is longer than ``limit``.
+
+    Read as it arrives, so no more than ``limit`` bytes (and one chunk) are ever held;
+    the rest is never read.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            response.close()  # the connection is dropped, not reused
+            return _beginning(chunks, _KEPT_OF_A_CUT_BODY), True
+        chunks.append(chunk)
+    return b"".join(chunks), False
+
+
+def _beginning(chunks: list[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``chunks``, without joining them all first."""
+    kept = bytearray()
+    for chunk in chunks:
+        kept += chunk[: size - len(kept)]
+        if len(kept) >= size:
+            break
+    return bytes(kept)
+
+
 def _new_session(verify_ssl: bool) -> aiohttp.ClientSession:
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=verify_ssl))
     # aiohttp silently resends an idempotent request whose connection dropped. That hides
@@ -81,11 +154,17 @@ class AiohttpTransport:
     resend of idempotent requests turned off, and :meth:`close` closes it. A session lent
     with ``session=`` stays the lender's: it is never closed here and keeps aiohttp's own
     behaviour, resends included.
+
+    ``max_body_size`` bounds what is read of each response body, in bytes after
+    decompression (None: no bound). A longer body is cut there and the rest never read:
+    the response says so (``RawResponse.body_limit``), and an operation that needs the
+    body raises :class:`ResponseDecodeError` naming the limit.
     """
 
     __slots__ = (
         "_aiohttp_timeout",
         "_closed",
+        "_max_body_size",
         "_origin",
         "_owns_session",
         "_path",
@@ -100,7 +179,9 @@ class AiohttpTransport:
         *,
         session: aiohttp.ClientSession | None = None,
         verify_ssl: bool = True,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
+        self._max_body_size = check_body_limit(max_body_size)
         parsed = base_url(url) if isinstance(url, str) else url
         self._origin = parsed.origin()
         # Kept encoded: the request path already carries its own percent-escapes.
@@ -147,8 +228,18 @@ class AiohttpTransport:
                 timeout=self._aiohttp_timeout_for(timeout),
                 allow_redirects=False,
             ) as response:
-                body = await response.read()
-                raw = new_raw_response(response.status, response.headers, body, response.reason)
+                limit = self._max_body_size
+                if limit is None or _fits(response, limit):  # almost every answer
+                    body, cut = await response.read(), False
+                else:
+                    body, cut = await _read_capped(response, limit)
+                raw = new_raw_response(
+                    response.status,
+                    response.headers,
+                    body,
+                    response.reason,
+                    self._max_body_size if cut else None,
+                )
         except aiohttp.ConnectionTimeoutError as exc:
             raise _failure(RequestTimeoutError, "timed out while connecting", request, exc) from exc
         except TimeoutError as exc:  # aiohttp's total and read timeouts
@@ -190,5 +281,6 @@ def _failure(
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
+    # aiohttp's text may quote what the server sent (a bad status line): keep it short.
+    text = shorten(str(exc).strip(), _DESCRIPTION_CHARS)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

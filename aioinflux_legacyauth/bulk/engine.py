@@ -28,7 +28,7 @@ import attrs
 from .._errors import ForbiddenError, UnauthorizedError
 from .._models import LegacyAuthorization
 from .._tracing import TraceSpanLike, current_instrumentation
-from .report import BulkReport, ItemResult, Outcome
+from .report import BulkReport, ItemResult, Outcome, unexpected_result
 
 __all__ = [
     "Handler",
@@ -41,8 +41,9 @@ __all__ = [
     "stops_batch",
 ]
 
-#: Does one item's work. It must turn every LegacyAuthError into its result; anything
-#: else it raises (a bug) cancels the job.
+#: Does one item's work, turning every failure it knows into the item's result. Anything
+#: else it raises (a bug, say) becomes an ``unknown`` result too, unless it is one of the
+#: job's ``fatal`` exceptions, which stop the whole job.
 Handler = Callable[[Any], Awaitable[ItemResult]]
 #: ``on_result(result)``, called as each item finishes; it may be async.
 ResultCallback = Callable[[ItemResult], object]
@@ -195,17 +196,21 @@ async def run_bulk(
     dry_run: bool = False,
     trace_span: TraceSpanLike | None = None,
     describe: Callable[[object], str] = describe_key,
+    fatal: tuple[type[Exception], ...] = (),
 ) -> BulkReport:
     """Run ``handle`` on every item with at most ``concurrency`` in flight.
 
-    ``describe(item)`` names an item the job never ran (cancelled or skipped) in the
-    report; it must not repeat a secret the item may hold.
+    ``describe(item)`` names an item in the report when the job did not give a result
+    for it (cancelled, skipped, or raised); it must not repeat a secret the item may hold.
 
-    Anything but a result that ``handle`` raises (a bug, a failing callback) cancels the
-    batch and propagates. Cancelling the call cancels the workers; an item cut off
-    mid-request is reported to ``on_result`` as ``unknown`` before the cancellation
-    propagates. After a 401/403 (or, with ``fail_fast``, any item that failed for good)
-    no new item starts; those never started are reported ``skipped``.
+    An exception ``handle`` raises becomes that item's ``unknown`` result (see
+    :func:`unexpected_result`), so the report always has every item and ``on_result``
+    sees each one exactly once; only the ``fatal`` exceptions (the job's own, such as a
+    journal that cannot be written) and a failing callback cancel the batch and
+    propagate. Cancelling the call cancels the workers; an item cut off mid-request is
+    reported to ``on_result`` as ``unknown`` before the cancellation propagates. After a
+    401/403 (or, with ``fail_fast``, any item that failed for good) no new item starts;
+    those never started are reported ``skipped``.
     """
     check_concurrency(concurrency)
     started = time.monotonic()
@@ -242,6 +247,10 @@ async def run_bulk(
                 source.results[index] = cut = _unfinished(describe(item), op, Outcome.UNKNOWN)
                 await _call_back(on_result, cut)
                 raise
+            except fatal:
+                raise
+            except Exception as error:  # a bug, or an answer no rule foresaw: this item only
+                result = unexpected_result(describe(item), op, error)
             if notify:
                 await record(index, result)
             else:

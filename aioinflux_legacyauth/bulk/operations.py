@@ -15,6 +15,7 @@ import attrs
 
 from .._errors import LegacyAuthError
 from .._executor import Calls, Executor
+from .._ids import is_hex_id
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request
@@ -28,7 +29,15 @@ from .engine import (
     item_key,
     run_bulk,
 )
-from .report import BulkReport, ItemResult, Outcome, ok_result, result_from_error, shared_head
+from .report import (
+    BulkReport,
+    ItemResult,
+    Outcome,
+    ok_result,
+    result_from_error,
+    shared_head,
+    unexpected_result,
+)
 
 __all__ = ["BulkOptions", "CallJob", "delete_many", "set_passwords", "update_many"]
 
@@ -54,6 +63,8 @@ class BulkOptions:
     trace_span: TraceSpanLike | None = None
     timeout: Timeout | None = None
     retry: RetryPolicy | None = None
+    #: Seconds the whole of each item's call may take, retries included (None: the client's).
+    deadline: float | None = None
 
 
 class CallJob:
@@ -137,11 +148,17 @@ class CallJob:
             # A password the policy refuses raises here, before anything is sent.
             call = self._make_call(self._calls, key, payload, child_span(self._parent))
             value = await self._executor.execute(
-                call, timeout=self._options.timeout, retry=self._options.retry, log=log
+                call,
+                timeout=self._options.timeout,
+                retry=self._options.retry,
+                deadline=self._options.deadline,
+                log=log,
             )
+            outcome, status, message = self._interpret(value)
         except LegacyAuthError as error:
             return result_from_error(key, self._op, error, log, missing_ok=self._missing_ok)
-        outcome, status, message = self._interpret(value)
+        except Exception as error:  # a bug: unknown once an attempt may have been applied
+            return unexpected_result(key, self._op, error, log)
         if message is None:  # the common case, built without keyword parsing
             return ok_result(key, shared_head(self._op, outcome, status, log.attempts), log.elapsed)
         return ItemResult(
@@ -173,7 +190,14 @@ def _split_password(item: object) -> tuple[str, str]:
     if isinstance(item, tuple) and len(item) == 2:
         key = item_key(item[0])
         if key is not None and isinstance(item[1], str):
-            return key, item[1]
+            if is_hex_id(key):
+                return key, item[1]
+            # The first half may be the password (a swapped pair): say so, never show it.
+            msg = (
+                "expected an (authorization ID, password) pair: the first is not an "
+                "authorization ID (16 hex digits); were the two swapped?"
+            )
+            raise ValueError(msg)
     # The item may hold a password: the message describes its shape only.
     msg = f"expected an (authorization ID, password) pair of strings, got {type(item).__name__}"
     raise ValueError(msg)
@@ -181,7 +205,7 @@ def _split_password(item: object) -> tuple[str, str]:
 
 def _describe_pair(item: object) -> str:
     # Only an ID in the first place is shown: anything else may be a password.
-    if isinstance(item, tuple) and item and (key := item_key(item[0])) is not None:
+    if isinstance(item, tuple) and item and (key := item_key(item[0])) and is_hex_id(key):
         return key
     return f"<{type(item).__name__}>"
 

@@ -13,7 +13,7 @@ from typing import Any, Final, Self
 
 import attrs
 
-from .._errors import APIError, LegacyAuthError, NotFoundError, TransportError
+from .._errors import APIError, LegacyAuthError, NotFoundError, ResponseDecodeError, TransportError
 from .._retry import AttemptLog
 from .._tracing import TraceSpanLike
 
@@ -27,6 +27,7 @@ __all__ = [
     "ok_result",
     "result_from_error",
     "shared_head",
+    "unexpected_result",
 ]
 
 
@@ -42,7 +43,8 @@ class Outcome(enum.StrEnum):
     NOT_FOUND = "not_found"
     #: Refused or failed; nothing was changed.
     FAILED = "failed"
-    #: Sent, but no answer came back: it may or may not have been applied.
+    #: Sent, but no answer (or none that could be read) came back: it may or may not
+    #: have been applied.
     UNKNOWN = "unknown"
     #: Never started (``fail_fast``, a 401/403 that stopped the batch).
     SKIPPED = "skipped"
@@ -229,6 +231,9 @@ def result_from_error(
     elif isinstance(error, TransportError | APIError) and error.retryable and log.ambiguous:
         # Some attempt may have been applied and no later answer says otherwise.
         outcome = Outcome.UNKNOWN
+    elif isinstance(error, ResponseDecodeError) and error.method != "GET":
+        # The server said yes to a change, in an answer that could not be read.
+        outcome = Outcome.UNKNOWN
     else:
         outcome = Outcome.FAILED
     return ItemResult(
@@ -240,6 +245,33 @@ def result_from_error(
         message=message,
         attempts=log.attempts,
         elapsed=log.elapsed,
+        error=error,
+    )
+
+
+def unexpected_result(
+    key: str, op: str, error: Exception, log: AttemptLog | None = None
+) -> ItemResult:
+    """The result of an item whose job raised something no rule foresaw (a bug, say).
+
+    ``unknown`` when a request may have been applied: some attempt was made, or ``log``
+    is None (the caller cannot tell); ``failed`` when nothing was sent. The message names
+    the exception's type only (its text may repeat anything); ``error`` keeps it.
+    """
+    sent = log is None or log.attempts > 0
+    if sent:
+        outcome = Outcome.UNKNOWN
+        consequence = "it may or may not have been applied"
+    else:
+        outcome = Outcome.FAILED
+        consequence = "nothing was sent"
+    return ItemResult(
+        key=key,
+        op=op,
+        outcome=outcome,
+        message=f"unexpected {type(error).__name__} while handling the item; {consequence}",
+        attempts=log.attempts if log is not None else 0,
+        elapsed=log.elapsed if log is not None else 0.0,
         error=error,
     )
 
@@ -315,3 +347,6 @@ class BulkError(ExceptionGroup[Exception], LegacyAuthError):
     def derive(self, excs: Any) -> BulkError:  # type: ignore[override]  # keeps the report
         """Keep the report on groups made by ``split()``/``subgroup()``."""
         return BulkError(self.message, excs, self.report)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BulkError, (self.message, list(self.exceptions), self.report), self.__dict__)

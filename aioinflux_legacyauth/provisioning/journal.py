@@ -6,7 +6,14 @@ journal). Its first line, written and fsync'd before any change, holds each cred
 old record, its new specification and its password: whatever the server holds after a
 crash, the job can be finished from it. A crash can only tear the last line, which the
 next run drops; a first line torn by a crash means nothing was changed yet, and the job
-starts over. When every item is finished the journal is rewritten without passwords.
+starts over. When every item is finished the journal is rewritten without passwords, and
+the file the job opened is emptied too.
+
+It is opened as the rotation journal is (:mod:`aioinflux_legacyauth.rotation.private_files`):
+never through a symbolic link, only a regular file of the current user with one link, never
+blocking on a FIFO. Records are checked in order when it is loaded: ``created`` only for a
+planned item, nothing after an item's ``done`` or ``failed``, ``complete`` last and only
+when every item is finished, and every unfinished item must still have its password.
 
 Records::
 
@@ -35,8 +42,9 @@ import attrs
 from .._converter import converter
 from .._errors import LegacyAuthError
 from .._models import AuthStatus, Bucket, Permission, Resource
-from ..rotation.durable import fsync_directory, replace_durably, write_all
+from ..rotation.durable import fsync_directory, write_all
 from ..rotation.group_commit import GroupCommit
+from ..rotation.private_files import UnsafeFileError, open_private, scrub_file
 from .spec import Binding
 
 if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go undetected.
@@ -205,10 +213,14 @@ class RescopeJournal:
         """Whether ``path`` holds a job's whole first line (False: no file, or one a crash
         tore while it was being started, before any change)."""
         try:
-            with Path(path).open("rb") as file:
+            fd = open_private(Path(path), os.O_RDONLY)
+            with open(fd, "rb") as file:
                 return file.readline().endswith(b"\n")
         except FileNotFoundError:
             return False
+        except UnsafeFileError as unsafe:
+            msg = f"journal {path} {unsafe}: refusing to use it"
+            raise RescopeJournalError(msg) from None
         except OSError as exc:
             msg = f"cannot read journal {path}: {exc.strerror}"
             raise RescopeJournalError(msg) from exc
@@ -221,10 +233,11 @@ class RescopeJournal:
         first line a crash tore, so nothing was changed), else the job to resume in it."""
         where = Path(path)
         flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-        if not items and not where.exists():
+        if not items and not os.path.lexists(where):
             msg = f"journal {where} does not exist, and no credentials were given for a job"
             raise RescopeJournalError(msg)
         try:
+            # O_EXCL never follows a symbolic link: one at the path is resumed, and refused.
             fd = os.open(where, flags | os.O_CREAT | os.O_EXCL, _MODE)
         except FileExistsError:
             return cls._resume(where, flags, items)
@@ -262,10 +275,23 @@ class RescopeJournal:
         cls, where: Path, flags: int, items: Sequence[JournalItem] | None
     ) -> RescopeJournal:
         try:
-            fd = os.open(where, flags)
+            fd = open_private(where, flags)
+        except UnsafeFileError as unsafe:
+            msg = f"journal {where} {unsafe}: refusing to use it"
+            raise RescopeJournalError(msg) from None
         except OSError as exc:
             msg = f"cannot open journal {where}: {exc.strerror}"
             raise RescopeJournalError(msg) from exc
+        try:
+            return cls._load(where, fd, items)
+        except RescopeJournalError:
+            raise  # _fail closed the file
+        except BaseException:
+            os.close(fd)  # whatever happened, the file and its lock are released
+            raise
+
+    @classmethod
+    def _load(cls, where: Path, fd: int, items: Sequence[JournalItem] | None) -> RescopeJournal:
         mode = stat.S_IMODE(os.fstat(fd).st_mode)
         if mode & 0o077:
             raise _fail(
@@ -293,8 +319,11 @@ class RescopeJournal:
             journal = cls(where, fd, header, created=False)
             for record in records[1:]:
                 journal._apply(record)
+            journal._check_passwords()
         except RescopeJournalError:
             raise
+        except RecursionError:
+            raise _fail(fd, f"journal {where} is corrupt: a record is nested too deeply") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise _fail(
                 fd, f"journal {where} is corrupt: {type(exc).__name__} in a record"
@@ -317,18 +346,42 @@ class RescopeJournal:
         return all(progress.terminal for progress in self._progress.values())
 
     def _apply(self, record: Mapping[str, Any]) -> None:
+        """Record ``record`` in the items' progress; ValueError if it may not come next."""
         kind = record["type"]
-        self._records.append(dict(record))
+        if self.complete:
+            msg = f"a {kind!r} record after the job was complete"
+            raise ValueError(msg)
         if kind == "complete":
+            if not self.finished:
+                msg = "a 'complete' record while some items are not finished"
+                raise ValueError(msg)
             self.complete = True
+            self._records.append(dict(record))
             return
-        auth_id = record["id"]
-        current = self._progress[auth_id]
-        new_id = record.get("new_id", current.new_id)
         if kind not in ("created", *_TERMINAL):
             msg = f"unknown record type {kind!r}"
             raise ValueError(msg)
-        self._progress[auth_id] = Progress(kind, new_id, record.get("message"))
+        auth_id = record["id"]
+        current = self._progress[auth_id]
+        if current.terminal or (kind == "created" and current.stage != "planned"):
+            msg = f"a {kind!r} record for {auth_id} after its {current.stage!r} record"
+            raise ValueError(msg)
+        new_id = record.get("new_id", current.new_id)
+        message = record.get("message")
+        if not isinstance(new_id, str | None) or not isinstance(message, str | None):
+            msg = f"a {kind!r} record's new_id and message must be strings"
+            raise TypeError(msg)
+        self._records.append(dict(record))
+        self._progress[auth_id] = Progress(kind, new_id, message)
+
+    def _check_passwords(self) -> None:
+        """Each unfinished item still has its password (only a scrub removes them)."""
+        if self.complete:
+            return
+        for item in self.items:
+            if not self._progress[item.id].terminal and not item.password:
+                msg = f"unfinished item {item.id} has no password in the journal"
+                raise ValueError(msg)
 
     # -- appending -------------------------------------------------------------------------
 
@@ -340,8 +393,18 @@ class RescopeJournal:
         if record["type"] != "complete" and record["id"] not in self._progress:
             msg = f"{record['id']} is not an item of this job"
             raise ValueError(msg)
+        self._check_next(record)  # nothing is written that could not be loaded again
         await self._appends.submit(_encode(record))
         self._apply(record)
+
+    def _check_next(self, record: Mapping[str, Any]) -> None:
+        kind = record["type"]
+        if kind == "complete":
+            return
+        current = self._progress[record["id"]]
+        if current.terminal or (kind == "created" and current.stage != "planned"):
+            msg = f"a {kind!r} record for {record['id']} after its {current.stage!r} record"
+            raise ValueError(msg)
 
     async def _write(self, chunks: Sequence[bytes]) -> None:
         if self._fd is None:
@@ -367,11 +430,8 @@ class RescopeJournal:
         }
         kept = [record for record in self._records if record["type"] != "complete"]
         data = b"".join(_encode(record) for record in [header, *kept, {"type": "complete"}])
-        scratch = self.path.with_name(self.path.name + ".scrub")
         try:
-            scratch.unlink(missing_ok=True)  # left by a crash during an earlier scrub
-            fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MODE)
-            replace_durably(fd, scratch, self.path, data)
+            moved = not scrub_file(self._fd, self.path, data)
         except OSError as exc:
             msg = (
                 f"cannot scrub journal {self.path} ({exc.strerror}): every credential is "
@@ -382,6 +442,12 @@ class RescopeJournal:
         self._header = header
         self.items = tuple(attrs.evolve(item, password=None) for item in self.items)
         self.complete = True
+        if moved:
+            msg = (
+                f"journal {self.path} was replaced or moved while the job ran; the file the "
+                f"job opened was scrubbed in place, and what is at the path now was left alone"
+            )
+            raise RescopeJournalError(msg)
 
     async def close(self) -> None:
         """Finish pending appends and close the file (idempotent)."""

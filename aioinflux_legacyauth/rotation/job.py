@@ -20,15 +20,17 @@ import attrs
 
 from .._errors import InvalidError, LegacyAuthError, NotFoundError, PasswordPolicyError
 from .._executor import Executor
+from .._headers import SecretText
 from .._models import LegacyAuthorization
 from .._retry import AttemptLog
+from .._sansio import check_text
 from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.engine import check_concurrency
 from ..bulk.report import result_from_error
 from ..provisioning.verification import verify_authorization
 from .journal import ItemState, Journal, JournalError, Stage, Target
-from .publisher import Publisher, PublishError
+from .publisher import Publisher, PublishError, sink_failure
 from .sinks import CheckingSink, Credential, CredentialSink
 
 if TYPE_CHECKING:
@@ -66,16 +68,22 @@ def generate_password() -> str:
             and any(char in string.ascii_lowercase for char in password)
             and any(char in string.digits for char in password)
         ):
-            return password
+            # A str as any other, but frames captured with their locals show '[secure]'.
+            return SecretText(password)
 
 
 def _as_target(item: object) -> Target:
     if isinstance(item, LegacyAuthorization):
-        return Target(item.id, item.username)
-    if isinstance(item, Target):
-        return item
-    msg = f"rotate() takes LegacyAuthorization or Target items, got {type(item).__name__}"
-    raise TypeError(msg)
+        target = Target(item.id, item.username)
+    elif isinstance(item, Target):
+        target = item
+    else:
+        msg = f"rotate() takes LegacyAuthorization or Target items, got {type(item).__name__}"
+        raise TypeError(msg)
+    # Checked before any file is made: the journal and the login need both as text.
+    check_text("a target's id", target.id)
+    check_text("a target's username", target.username)
+    return target
 
 
 def _open_journal(
@@ -101,6 +109,24 @@ def _open_journal(
     return journal, True
 
 
+async def _open_journal_off_loop(
+    path: Path, targets: Sequence[Target] | None, *, fresh: bool
+) -> tuple[Journal, bool]:
+    """:func:`_open_journal` in a worker thread: reading a big journal must not stall the
+    loop. A journal opened for a caller that was cancelled meanwhile is closed again."""
+    opening = asyncio.ensure_future(asyncio.to_thread(_open_journal, path, targets, fresh=fresh))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_release_opened)
+        raise
+
+
+def _release_opened(opening: asyncio.Future[tuple[Journal, bool]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[0].release()
+
+
 @attrs.define
 class _Rotation:
     """One run of a job: the per-item protocol, driven by the bulk worker pool."""
@@ -116,14 +142,14 @@ class _Rotation:
 
     async def __call__(self, target: Target) -> ItemResult:
         state = self.journal.state(target.id)
-        if state.stage is Stage.DONE:
-            return _earlier(target, state)
-        if state.stage is Stage.FAILED:
+        if state.stage.terminal:  # done or failed by an earlier run
             return _earlier(target, state)
         log = AttemptLog()
         started = time.monotonic()
         if state.stage is Stage.VERIFIED:
-            assert state.password is not None  # noqa: S101 - journaled with the pending record
+            if state.password is None:  # Journal.load refuses such a journal; never publish it
+                msg = f"journal {self.journal.path} has no password for verified item {target.id}"
+                raise JournalError(msg)
             return await self._publish(target, state.password, state.logged_in, started)
         password = state.password
         minted = password is None
@@ -289,6 +315,11 @@ _VERIFIED: Final[dict[bool | None, str]] = {
 }
 
 
+def _target_id(target: object) -> str:
+    """A target's key in the report, also for an item cut off, skipped or failed by a bug."""
+    return target.id if isinstance(target, Target) else f"<{type(target).__name__}>"
+
+
 def _earlier(target: Target, state: ItemState) -> ItemResult:
     if state.stage is Stage.DONE:
         return ItemResult(
@@ -349,13 +380,14 @@ async def rotate(
     executor = client.executor
     executor.check_open()
     path = Path(journal)
-    fresh = not await asyncio.to_thread(path.exists)
+    # lexists: a symbolic link at the path (even a dangling one) is refused, not created.
+    fresh = not await asyncio.to_thread(os.path.lexists, path)
     if fresh:
         if not wanted:
             msg = "nothing to rotate: no targets given and no journal to resume"
             raise ValueError(msg)
         await _check_sink(sink, [], wanted)  # before the journal: a failure leaves nothing behind
-    job, resumed = _open_journal(path, wanted, fresh=fresh)
+    job, resumed = await _open_journal_off_loop(path, wanted, fresh=fresh)
     started = time.monotonic()
     publisher: Publisher | None = None
     try:
@@ -390,6 +422,10 @@ async def rotate(
             fail_fast=False,
             on_result=on_result,
             on_progress=on_progress,
+            # The job's own failures stop it; a bug in one item leaves that item unknown,
+            # its journaled password kept for the next run.
+            fatal=(JournalError, PublishError),
+            describe=_target_id,
         )
         await publisher.wait()
         if job.finished:
@@ -410,7 +446,7 @@ async def _check_sink(
             await sink.check_targets(targets)
     except Exception as exc:
         msg = (
-            f"the output cannot be written ({exc.__class__.__name__}: {exc}); "
+            f"the output cannot be written ({sink_failure(exc)}); "
             f"no password was changed by this run"
         )
         raise PublishError(msg) from exc

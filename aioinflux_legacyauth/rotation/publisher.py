@@ -9,7 +9,15 @@ from .group_commit import GroupCommit
 from .journal import Journal
 from .sinks import Credential, CredentialSink
 
-__all__ = ["PublishError", "Publisher"]
+__all__ = ["PublishError", "Publisher", "sink_failure"]
+
+
+def sink_failure(exc: Exception) -> str:
+    """What a sink's failure says: a refusal (a ValueError, such as FileSink's for a path
+    that is a link or a directory) in its own words, anything else with its type."""
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 class PublishError(LegacyAuthError):
@@ -38,7 +46,7 @@ class Publisher:
         except Exception as exc:
             msg = (
                 f"publishing {len(credentials)} new credentials failed "
-                f"({exc.__class__.__name__}: {exc}); they are kept in the journal "
+                f"({sink_failure(exc)}); they are kept in the journal "
                 f"{self._journal.path}: fix the cause and run the rotation again"
             )
             raise PublishError(msg) from exc

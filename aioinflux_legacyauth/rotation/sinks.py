@@ -25,6 +25,7 @@ import attrs
 
 from .durable import replace_durably
 from .journal import Target
+from .private_files import FileLock, UnsafeFileError, is_own, open_private
 
 __all__ = [
     "CheckingSink",
@@ -97,8 +98,9 @@ def _env_prefix(username: str, auth_id: str, taken: set[str]) -> str:
     return name
 
 
-def render_credentials(credentials: Sequence[Credential], output_format: OutputFormat) -> str:
+def render_credentials(credentials: Sequence[Credential], output_format: OutputFormat | str) -> str:
     """The text of an output file holding ``credentials`` in ``output_format``."""
+    output_format = OutputFormat(output_format)  # "csv" must not be written as env
     if output_format is OutputFormat.JSON:
         rows = [{"id": c.id, "username": c.username, "password": c.password} for c in credentials]
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
@@ -132,6 +134,9 @@ def _parse_json(text: str) -> list[Credential]:
     except json.JSONDecodeError as exc:  # its message names a position, never content
         msg = f"not JSON: {exc.msg} at line {exc.lineno}"
         raise ValueError(msg) from None
+    except RecursionError:
+        msg = "not a credentials file: its JSON is nested too deeply"
+        raise ValueError(msg) from None
     if not isinstance(rows, list):
         msg = "not a JSON array"
         raise ValueError(msg)
@@ -139,7 +144,11 @@ def _parse_json(text: str) -> list[Credential]:
 
 
 def _parse_csv(text: str) -> list[Credential]:
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:  # its message names a line or a limit, never content
+        msg = f"not CSV: {exc}"
+        raise ValueError(msg) from None
     if rows[:1] != [["id", "username", "password"]]:
         msg = "no 'id,username,password' header"
         raise ValueError(msg)
@@ -184,11 +193,12 @@ def _parse_env(text: str) -> list[Credential]:
     return found
 
 
-def parse_credentials(text: str, output_format: OutputFormat) -> list[Credential]:
+def parse_credentials(text: str, output_format: OutputFormat | str) -> list[Credential]:
     """The credentials in a file :func:`render_credentials` wrote; ValueError if it is not one.
 
     Error messages name a line or a key, never a value.
     """
+    output_format = OutputFormat(output_format)  # "csv" must not be read as env
     if not text.strip():
         return []
     if output_format is OutputFormat.JSON:
@@ -203,29 +213,60 @@ def _scratch_prefix(path: Path) -> str:
 
 
 def _remove_leftovers(path: Path) -> None:
-    """Delete temp files a crash left next to ``path``: they may hold passwords."""
+    """Delete temp files a crash left next to ``path``: they may hold passwords.
+
+    Called with the file's :class:`FileLock` held, so every temp file there is a dead
+    writer's: a live one exists only while its writer holds the lock.
+    """
     prefix = _scratch_prefix(path)
     with contextlib.suppress(FileNotFoundError):
         for entry in path.parent.iterdir():
             if entry.name.startswith(prefix) and entry.name.endswith(_SCRATCH_SUFFIX):
-                entry.unlink(missing_ok=True)
+                # Only our own: another user's file there is not a temp file of ours, and
+                # in a shared (sticky) directory it could not be removed anyway.
+                with contextlib.suppress(FileNotFoundError):
+                    if is_own(entry.lstat()):
+                        entry.unlink()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: 0600 temp file, fsync, rename, fsync the directory."""
+    """Replace ``path`` with ``data``: 0600 temp file, fsync, rename, fsync the directory.
+
+    The rename replaces whatever the path names (a symbolic link included) and never
+    writes through it.
+    """
     fd, name = tempfile.mkstemp(  # mode 0600, a name no other writer has
         prefix=_scratch_prefix(path), suffix=_SCRATCH_SUFFIX, dir=path.parent
     )
     replace_durably(fd, Path(name), path, data)
 
 
+def _read_private(path: Path) -> str | None:
+    """The text of the output file, None if there is none; never through a symbolic link.
+
+    A file that is not a regular file of ours (a FIFO, another user's, a hard link)
+    raises :class:`UnsafeFileError`.
+    """
+    try:
+        fd = open_private(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    with open(fd, "rb") as file:
+        return file.read().decode("utf-8")
+
+
 class FileSink:
     """Publishes credentials to one file (mode 0600), rewritten atomically on each publish.
 
-    The file keeps what it held before (an earlier job's credentials: one with the same ID
-    is replaced) plus every credential published through this sink, sorted by ID; a file
-    that is not a credentials file in this format is never replaced. A reader never sees
-    a half-written file, and temp files a crash left behind are removed.
+    The file keeps what it held before (an earlier job's credentials, or another job's
+    that writes to the same file: one with the same ID is replaced) plus every credential
+    published through this sink, sorted by ID; a file that is not a credentials file in
+    this format is never replaced. Each publish holds a lock across processes (the file
+    ``.NAME.lock`` beside it) and reads the file again under it, so jobs that share an
+    output file never drop each other's credentials. A reader never sees a half-written
+    file, and temp files a crash left behind are removed. The file is never read or
+    written through a symbolic link, and a path that names anything but a regular file of
+    the current user is refused.
     """
 
     def __init__(
@@ -233,7 +274,7 @@ class FileSink:
     ) -> None:
         self.path = Path(path)
         self.format = OutputFormat(output_format)
-        #: None until the existing file is read, at the first publish.
+        #: What the file held after the last publish through this sink (None: none yet).
         self._credentials: dict[str, Credential] | None = None
         self._lock = asyncio.Lock()
 
@@ -247,10 +288,14 @@ class FileSink:
         return tuple(held[key] for key in sorted(held))
 
     def _load(self) -> dict[str, Credential]:
+        """What the file holds now; the caller holds the file's lock."""
         _remove_leftovers(self.path)
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            text = _read_private(self.path)
+        except (UnsafeFileError, UnicodeDecodeError) as exc:
+            msg = f"{self.path} {_reason(exc)}: refusing to read or replace it"
+            raise ValueError(msg) from None
+        if text is None:
             return {}
         try:
             found = parse_credentials(text, self.format)
@@ -262,17 +307,32 @@ class FileSink:
             raise ValueError(msg) from None
         return {credential.id: credential for credential in found}
 
+    def _merge_and_write(self, credentials: Sequence[Credential]) -> dict[str, Credential]:
+        """Under the lock: read the file again, add ``credentials``, write it back."""
+        lock = FileLock(self.path)
+        try:
+            with lock:
+                merged = self._load()
+                merged.update((credential.id, credential) for credential in credentials)
+                ordered = [merged[key] for key in sorted(merged)]
+                _write_atomically(self.path, render_credentials(ordered, self.format).encode())
+        except UnsafeFileError as exc:  # _load reports the output's own problems
+            msg = f"the lock file {lock.path} {exc}: refusing to use it"
+            raise ValueError(msg) from None
+        return merged
+
     async def publish(self, credentials: Sequence[Credential]) -> None:
         """Add (or replace) these credentials and rewrite the file durably.
 
-        The first call reads what the file already holds, so nothing in it is lost.
+        What the file holds is read again each time, under the lock, so nothing another
+        writer put in it meanwhile is lost.
         """
+        batch = list(credentials)
         async with self._lock:
-            if self._credentials is None:
-                self._credentials = await asyncio.to_thread(self._load)
-            merged = dict(self._credentials)
-            merged.update((credential.id, credential) for credential in credentials)
-            ordered = [merged[key] for key in sorted(merged)]
-            data = render_credentials(ordered, self.format).encode()
-            await asyncio.to_thread(_write_atomically, self.path, data)
-            self._credentials = merged
+            self._credentials = await asyncio.to_thread(self._merge_and_write, batch)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "is not UTF-8 text"
+    return str(error)

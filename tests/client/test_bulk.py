@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from aioinflux_legacyauth import (
+    ArgumentError,
     AuthStatus,
     BulkError,
     BulkReport,
@@ -370,6 +371,25 @@ async def test_items_never_started_do_not_show_a_password() -> None:
     report = await client.bulk_set_password(items, concurrency=1)
     await client.close()
     assert [result.outcome for result in report.results] == [Outcome.FAILED] + [Outcome.SKIPPED] * 2
-    assert [result.key for result in report.results] == [ids(1)[0], "<str>", "x"]
+    assert [result.key for result in report.results] == [ids(1)[0], "<str>", "<tuple>"]
     assert "a-secret-string" not in repr(report)
     assert "long-enough-password" not in repr(report)
+
+
+async def test_a_swapped_pair_never_sends_or_shows_its_password() -> None:
+    """``(password, auth_id)`` instead of ``(auth_id, password)``: the password would have
+    gone into the URL path (and from there into errors and logs). It is refused before
+    anything is sent and named by its type only."""
+    transport = MockTransport(lambda request: RawResponse(204, {}, b""))
+    client = await open_client(transport)
+    password = "swapped-secret-password-1"
+    report = await client.bulk_set_password([(password, ids(1)[0])], concurrency=1)
+    with pytest.raises(ArgumentError, match="swapped") as raised:
+        await client.set_password(password, ids(1)[0])
+    await client.close()
+    assert transport.requests == []
+    [result] = report.results
+    assert (result.outcome, result.key) == (Outcome.FAILED, "<tuple>")
+    assert "swapped" in (result.message or "")
+    for shown in (repr(report), str(report.results), str(raised.value), repr(raised.value)):
+        assert password not in shown

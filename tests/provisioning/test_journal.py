@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +121,138 @@ async def test_a_torn_first_line_starts_the_job_over(tmp_path: Path) -> None:
     assert journal.created
     assert RescopeJournal.holds_job(path)
     await journal.close()
+
+
+# -- what someone else puts at the path, and hand-edited records (issue 12) ----------------
+#
+# The rescope journal holds passwords too: a symbolic link, another user's file, a hard
+# link or a FIFO at its path is refused; so is a record nested too deeply, out of order or
+# after the end, and an unfinished item without its password. The file is left as it was,
+# and released.
+
+ITEM_ID = "3000000000000001"
+
+
+def empty_private(path: Path) -> Path:
+    path.write_bytes(b"")
+    path.chmod(0o600)
+    return path
+
+
+def test_a_symlink_at_the_path_is_never_followed(tmp_path: Path) -> None:
+    target = empty_private(tmp_path / "target")
+    link = tmp_path / "j"
+    link.symlink_to(target)
+    with pytest.raises(RescopeJournalError, match="symbolic link"):
+        RescopeJournal.holds_job(link)
+    with pytest.raises(RescopeJournalError, match="symbolic link"):
+        RescopeJournal.open(link, [item()])
+    assert target.read_bytes() == b""
+
+
+def test_a_hard_link_or_another_users_file_is_refused(tmp_path: Path) -> None:
+    path = empty_private(tmp_path / "j")
+    os.link(path, tmp_path / "kept")
+    with pytest.raises(RescopeJournalError, match="2 hard links"):
+        RescopeJournal.open(path, [item()])
+    assert (tmp_path / "kept").read_bytes() == b""
+    other = empty_private(tmp_path / "other")
+    try:
+        os.chown(other, 65534, 65534)
+    except PermissionError:
+        pytest.skip("giving a file to another user needs root")
+    with pytest.raises(RescopeJournalError, match="belongs to another user"):
+        RescopeJournal.open(other, [item()])
+    assert other.read_bytes() == b""
+
+
+def test_a_fifo_at_the_path_is_refused_without_blocking(tmp_path: Path) -> None:
+    path = tmp_path / "j"
+    os.mkfifo(path, 0o600)
+    code = f"""
+        from aioinflux_legacyauth.provisioning.journal import RescopeJournal, RescopeJournalError
+        for attempt in (lambda: RescopeJournal.holds_job({str(path)!r}),
+                        lambda: RescopeJournal.open({str(path)!r}, None)):
+            try:
+                attempt()
+            except RescopeJournalError as error:
+                print("refused:", error)
+        """
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("opening a FIFO as a journal blocked")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("is a FIFO, not a regular file") == 2
+
+
+def journal_with(tmp_path: Path, *records: object, password: object = PASSWORD) -> Path:
+    header: dict[str, Any] = {
+        "type": "rescope-job",
+        "version": 1,
+        "job": "0" * 32,
+        "created": "2025-01-01T00:00:00+00:00",
+        "items": [{**item().to_record(), "password": password}],
+    }
+    lines = [json.dumps(header)]
+    lines += [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path = tmp_path / "j"
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+NESTED = '{"type": "done", "id": "3000000000000001", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+BROKEN: dict[str, tuple[tuple[object, ...], object]] = {
+    "nested too deeply": ((NESTED,), PASSWORD),
+    "created twice": (
+        ({"type": "created", "id": ITEM_ID}, {"type": "created", "id": ITEM_ID}),
+        PASSWORD,
+    ),
+    "a record after done": (
+        ({"type": "done", "id": ITEM_ID}, {"type": "created", "id": ITEM_ID}),
+        PASSWORD,
+    ),
+    "complete while unfinished": (({"type": "complete"},), PASSWORD),
+    "a record after complete": (
+        ({"type": "failed", "id": ITEM_ID}, {"type": "complete"}, {"type": "done", "id": ITEM_ID}),
+        None,
+    ),
+    "an unfinished item without its password": (({"type": "created", "id": ITEM_ID},), None),
+    "a message that is not text": (({"type": "failed", "id": ITEM_ID, "message": [1]},), PASSWORD),
+}
+
+
+@pytest.mark.parametrize(("records", "password"), BROKEN.values(), ids=list(BROKEN))
+async def test_a_journal_that_breaks_a_rule_does_not_load(
+    tmp_path: Path, records: tuple[object, ...], password: object
+) -> None:
+    path = journal_with(tmp_path, *records, password=password)
+    before = path.read_bytes()
+    with pytest.raises(RescopeJournalError, match="is corrupt") as caught:
+        RescopeJournal.open(path, None)
+    assert PASSWORD not in str(caught.value)
+    assert path.read_bytes() == before
+    journal_with(tmp_path)  # the same path again, valid: it was not left locked
+    await RescopeJournal.open(path, None).close()
+
+
+async def test_a_journal_moved_away_is_scrubbed_where_it_went(tmp_path: Path) -> None:
+    path = tmp_path / "j"
+    journal = RescopeJournal.open(path, [item()])
+    await journal.append({"type": "done", "id": ITEM_ID, "new_id": ITEM_ID})
+    moved = tmp_path / "moved"
+    path.rename(moved)
+    decoy = empty_private(tmp_path / "decoy")
+    path.symlink_to(decoy)
+    with pytest.raises(RescopeJournalError, match="replaced or moved"):
+        journal.scrub()
+    await journal.close()
+    assert PASSWORD not in moved.read_text()
+    assert decoy.read_bytes() == b""

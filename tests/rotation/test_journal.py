@@ -57,6 +57,7 @@ async def test_appends_survive_a_reload(tmp_path: Path) -> None:
     journal = Journal.create(path, TARGETS)
     await journal.append({"type": "pending", "id": TARGETS[0].id, "password": SECRET})
     await journal.append({"type": "set", "id": TARGETS[0].id})
+    await journal.append({"type": "pending", "id": TARGETS[1].id, "password": SECRET})
     await journal.append({"type": "failed", "id": TARGETS[1].id, "reason": "not_found"})
     await journal.close()
 
@@ -177,7 +178,7 @@ async def test_a_failed_write_stops_every_later_append(
 
     monkeypatch.setattr(os, "write", disk_full)
     with pytest.raises(JournalError, match="No space left"):
-        await journal.append({"type": "set", "id": TARGETS[0].id})
+        await journal.append({"type": "pending", "id": TARGETS[0].id, "password": SECRET})
     monkeypatch.undo()
     with pytest.raises(JournalError, match="could not be written"):
         await journal.append({"type": "set", "id": TARGETS[1].id})
@@ -191,6 +192,8 @@ async def test_scrub_removes_every_password_atomically(tmp_path: Path) -> None:
     created = lines(path)[0]["created"]
     for target in TARGETS:
         await journal.append({"type": "pending", "id": target.id, "password": SECRET})
+        await journal.append({"type": "set", "id": target.id})
+        await journal.append({"type": "verified", "id": target.id, "login": None})
         await journal.append({"type": "done", "id": target.id})
     assert journal.finished
     journal.scrub()

@@ -187,6 +187,8 @@ async def test_done_items_of_an_interrupted_run_are_published_again(
     journal_path = tmp_path / "job.jsonl"
     journal = Journal.create(journal_path, [Target(a.id, a.username) for a in (first, second)])
     await journal.append({"type": "pending", "id": first.id, "password": "Done-before-1"})
+    await journal.append({"type": "set", "id": first.id})
+    await journal.append({"type": "verified", "id": first.id, "login": True})
     await journal.append({"type": "done", "id": first.id})
     await journal.close()
     output = tmp_path / "out.csv"  # the first run's output was lost
@@ -503,3 +505,37 @@ async def test_a_failed_scrub_is_a_journal_error_and_the_next_run_finishes(
         again = await rotate(client, None, journal=journal, sink=sink)
     assert again.complete
     assert "password" not in journal.read_text()
+
+
+async def test_an_item_whose_protocol_breaks_is_unknown_and_kept_for_the_next_run(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    """A bug (here: a transport that raises something unexpected) on one item leaves that
+    item unknown under its own ID, keeps its journaled password, and the others finish."""
+    auths = seed(legacyauth_emulator, 3)
+    broken = auths[1].id
+    real = AiohttpTransport(base_url(legacyauth_emulator.url))
+
+    class Flaky:
+        async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
+            if request.path.endswith(f"{broken}/password"):
+                raise RuntimeError("a bug below the worker")
+            return await real.send(request, timeout=timeout)
+
+    journal = tmp_path / "job.jsonl"
+    sink = MemorySink()
+    try:
+        async with LegacyAuthClient(
+            legacyauth_emulator.url, legacyauth_emulator.token, transport=Flaky()
+        ) as client:
+            report = await rotate(client, auths, journal=journal, sink=sink)
+    finally:
+        await real.close()
+    outcomes = {result.key: result.outcome for result in report.results}
+    assert outcomes == {auths[0].id: Outcome.OK, broken: Outcome.UNKNOWN, auths[2].id: Outcome.OK}
+    assert not report.complete
+    assert broken in pending_passwords(journal)  # kept for the next run, which finishes it
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        again = await rotate(client, None, journal=journal, sink=sink)
+    assert again.complete
+    assert legacyauth_emulator.password_matches(broken, sink.published[broken].password)

@@ -158,3 +158,12 @@ async def test_a_failed_write_leaves_the_previous_file(
     assert path.read_text() == before
     assert sink.credentials == (ALICE,)
     assert sorted(os.listdir(tmp_path)) == ["out.json"]
+
+
+def test_formats_given_by_name_are_the_formats() -> None:
+    """A format named by its string is that format, not the env fallback."""
+    text = render_credentials([ALICE], "csv")
+    assert text.startswith("id,username,password\n")
+    assert parse_credentials(text, "csv") == [ALICE]
+    with pytest.raises(ValueError, match="yaml"):
+        parse_credentials(text, "yaml")

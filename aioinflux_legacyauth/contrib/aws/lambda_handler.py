@@ -217,6 +217,8 @@ class _Rotation:
         text = answer.get("SecretString") or ""
         try:
             document = json.loads(text)
+        except RecursionError:  # nested too deeply to hold a token
+            document = None
         except ValueError:
             document = text
         token = document.get("token") if isinstance(document, dict) else document

@@ -97,7 +97,7 @@ def load_document(secret_string: str, *, name: str) -> Any:
     """The JSON of a secret string; ForeignSecretError (naming no content) if it is none."""
     try:
         return json.loads(secret_string)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be ours
         msg = f"secret {name!r} exists and does not hold JSON; refusing to overwrite it"
         raise ForeignSecretError(msg) from None
 

@@ -147,7 +147,8 @@ class Job:
     def targets_file(self) -> Path:
         return self.directory / "targets.json"
 
-    def driver_args(self, *extra: str) -> list[str]:
+    def driver_args(self, *extra: str, output: Path | None = None) -> list[str]:
+        """The driver's command line; ``output``: another output file than the job's own."""
         return [
             sys.executable,
             str(DRIVER),
@@ -156,7 +157,7 @@ class Job:
             "--journal",
             str(self.journal),
             "--output",
-            str(self.output),
+            str(output or self.output),
             "--format",
             self.output_format,
             "--concurrency",
@@ -338,9 +339,14 @@ class Lab:
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, job: Job, *extra: str, standalone: bool = False) -> Run:
-        """Run the driver once: through the fork server, or as ``python driver.py``."""
-        args = job.driver_args(*extra)
+    def run(
+        self, job: Job, *extra: str, standalone: bool = False, output: Path | None = None
+    ) -> Run:
+        """Run the driver once: through the fork server, or as ``python driver.py``.
+
+        ``output``: the file to publish to, when not the job's own.
+        """
+        args = job.driver_args(*extra, output=output)
         if standalone:
             done = subprocess.run(  # noqa: S603 - our own driver, with our own arguments
                 args,

@@ -31,6 +31,7 @@ async def test_an_interrupted_create_starts_the_job_again(tmp_path: Path, conten
     journal = Journal.load(path, restart=TARGETS)
     assert journal.created
     assert journal.targets == tuple(TARGETS)
+    await journal.append({"type": "pending", "id": TARGETS[0].id, "password": "Journaled-pw-1"})
     await journal.append({"type": "set", "id": TARGETS[0].id})
     await journal.close()
     again = Journal.load(path)
