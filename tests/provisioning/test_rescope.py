@@ -1,4 +1,5 @@
-"""rescope() against the emulator: new buckets, same username and password, per item."""
+"""rescope() against the emulator (or --server's): new buckets, same username and password,
+per item."""
 
 from __future__ import annotations
 
@@ -317,6 +318,7 @@ def test_an_item_never_shows_its_password() -> None:
     assert PASSWORD not in repr(Credential("0d9c3a1e5b2f4000", "g", PASSWORD))
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_dry_run_reads_and_tries_the_password_only(
     emu: Emulator, client: LegacyAuthClient, tmp_path: Path
 ) -> None:
