@@ -38,7 +38,7 @@ from ._errors import (
     shorten,
 )
 from ._headers import SecretText
-from ._ids import is_hex_id
+from ._ids import is_hex_id, longer_than_an_id, not_an_id
 from ._models import (
     AuthorizationCreate,
     AuthorizationList,
@@ -261,9 +261,17 @@ def build_lookup_username(
     return Call(Request("GET", prefix, params, dict(headers)), parse_username_lookup)
 
 
+def _auth_id_segment(auth_id: str) -> str:
+    """:func:`_id_segment`, refusing a value too long to be an ID without showing it: in
+    the path it would reach errors, logs and reports, and it may be the token."""
+    if longer_than_an_id(auth_id):
+        raise ArgumentError(not_an_id("auth_id", auth_id))
+    return _id_segment(auth_id)
+
+
 def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[LegacyAuthorization]:
     """``GET {prefix}/{id}``."""
-    request = _new_request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    request = _new_request("GET", f"{prefix}/{_auth_id_segment(auth_id)}", (), dict(headers), None)
     return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
 
 
@@ -291,7 +299,7 @@ def build_update(
     """``PATCH {prefix}/{id}`` with only the fields to change (an absolute assignment, so
     resending it is safe)."""
     body = _update_body(update)
-    path = f"{prefix}/{_id_segment(auth_id)}"
+    path = f"{prefix}/{_auth_id_segment(auth_id)}"
     request = _new_request("PATCH", path, (), _with_json(headers), body)
     return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
 
@@ -299,7 +307,8 @@ def build_update(
 def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[bool]:
     """``DELETE {prefix}/{id}``: True if this call deleted it, False if an earlier attempt
     whose answer was lost already had (see :func:`recover_delete`)."""
-    request = _new_request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    path = f"{prefix}/{_auth_id_segment(auth_id)}"
+    request = _new_request("DELETE", path, (), dict(headers), None)
     return _new_call(request, parse_deleted, RetrySafety.IDEMPOTENT, recover_delete)
 
 
