@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["is_hex_id"]
+__all__ = ["ID_LENGTH", "is_hex_id", "longer_than_an_id", "not_an_id"]
 
+#: The characters of an ID.
+ID_LENGTH: Final = 16
 _HEX16: Final = re.compile(r"[0-9a-fA-F]{16}")
 
 
@@ -17,3 +19,17 @@ def is_hex_id(text: str, *, lower_only: bool = False) -> bool:
     span IDs must be lower case.
     """
     return _HEX16.fullmatch(text) is not None and (not lower_only or text == text.lower())
+
+
+def longer_than_an_id(text: object) -> bool:
+    """Whether ``text`` is a string too long to be an ID: perhaps a token or a password
+    given in its place, so never sent, shown or logged (the server refuses it anyway)."""
+    return isinstance(text, str) and len(text) > ID_LENGTH
+
+
+def not_an_id(name: str, text: str) -> str:
+    """The message refusing ``text`` as ``name``, which says what it is like, never what it is."""
+    return (
+        f"{name} is not an authorization ID: it has {len(text)} characters, an ID has "
+        f"{ID_LENGTH} hex digits; was a token or password given in its place?"
+    )

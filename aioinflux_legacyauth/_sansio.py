@@ -40,7 +40,7 @@ from ._errors import (
     shorten,
 )
 from ._headers import SecretText
-from ._ids import is_hex_id
+from ._ids import is_hex_id, longer_than_an_id, not_an_id
 from ._json import fast_loads
 from ._models import (
     AuthorizationCreate,
@@ -87,6 +87,7 @@ __all__ = [
     "recover_delete",
     "unread",
     "update_body",
+    "v1_headers",
 ]
 
 _T = TypeVar("_T")
@@ -265,9 +266,17 @@ def build_lookup_username(
     return Call(Request("GET", prefix, params, dict(headers)), parse_username_lookup)
 
 
+def _auth_id_segment(auth_id: str) -> str:
+    """:func:`_id_segment`, refusing a value too long to be an ID without showing it: in
+    the path it would reach errors, logs and reports, and it may be the token."""
+    if longer_than_an_id(auth_id):
+        raise ArgumentError(not_an_id("auth_id", auth_id))
+    return _id_segment(auth_id)
+
+
 def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[LegacyAuthorization]:
     """``GET {prefix}/{id}``."""
-    request = _new_request("GET", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    request = _new_request("GET", f"{prefix}/{_auth_id_segment(auth_id)}", (), dict(headers), None)
     return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
 
 
@@ -295,7 +304,7 @@ def build_update(
     """``PATCH {prefix}/{id}`` with only the fields to change (an absolute assignment, so
     resending it is safe)."""
     body = _update_body(update)
-    path = f"{prefix}/{_id_segment(auth_id)}"
+    path = f"{prefix}/{_auth_id_segment(auth_id)}"
     request = _new_request("PATCH", path, (), _with_json(headers), body)
     return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
 
@@ -303,7 +312,8 @@ def build_update(
 def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[bool]:
     """``DELETE {prefix}/{id}``: True if this call deleted it, False if an earlier attempt
     whose answer was lost already had (see :func:`recover_delete`)."""
-    request = _new_request("DELETE", f"{prefix}/{_id_segment(auth_id)}", (), dict(headers), None)
+    path = f"{prefix}/{_auth_id_segment(auth_id)}"
+    request = _new_request("DELETE", path, (), dict(headers), None)
     return _new_call(request, parse_deleted, RetrySafety.IDEMPOTENT, recover_delete)
 
 
@@ -328,17 +338,23 @@ def build_set_password(
     return Call(request, parse_no_content)
 
 
-def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Call[bool]:
-    """``GET /query?q=SHOW DATABASES`` with Basic credentials: a v1 login attempt.
+def v1_headers(username: str, password: str, headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` without the API token, with ``username:password`` as Basic auth.
 
-    ``headers`` must not carry the API token: with a ``Token`` header the server would
-    check that instead and never look at the password.
+    With a ``Token`` header the server would check the token and never the password. The
+    Basic value is a ``SecretText``: it shows as ``'[secure]'`` in any repr.
     """
     check_text("username", username)
     check_text("password", password, secret=True)
     pair = f"{username}:{password}".encode()
     sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
     sent["Authorization"] = SecretText("Basic " + base64.b64encode(pair).decode("ascii"))
+    return sent
+
+
+def build_v1_login(username: str, password: str, headers: Mapping[str, str]) -> Call[bool]:
+    """``GET /query?q=SHOW DATABASES`` with Basic credentials: a v1 login attempt."""
+    sent = v1_headers(username, password, headers)
     return Call(Request("GET", "/query", (("q", "SHOW DATABASES"),), sent), parse_v1_login)
 
 

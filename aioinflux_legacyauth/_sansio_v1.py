@@ -9,12 +9,19 @@ v1 credentials as Basic auth, as the 1.x clients send them, and never the API to
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any, Final
 
 from ._models import RetentionPolicy, WriteAccess
-from ._sansio import Call, RawResponse, Request, _decode_error, _json_document, check_text
+from ._sansio import (
+    Call,
+    RawResponse,
+    Request,
+    _decode_error,
+    _json_document,
+    check_text,
+    v1_headers,
+)
 
 __all__ = [
     "VERSION_HEADER",
@@ -31,19 +38,6 @@ __all__ = [
 
 VERSION_HEADER: Final = "X-Influxdb-Version"
 _WRITE_ACCESS: Final = {204: WriteAccess.WRITABLE, 403: WriteAccess.READ_ONLY}
-
-
-def v1_headers(username: str, password: str, headers: Mapping[str, str]) -> dict[str, str]:
-    """``headers`` without the API token, with ``username:password`` as Basic auth.
-
-    With a ``Token`` header the server would check the token and never the password.
-    """
-    check_text("username", username)
-    check_text("password", password, secret=True)
-    pair = f"{username}:{password}".encode()
-    sent = {name: value for name, value in headers.items() if name.lower() != "authorization"}
-    sent["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    return sent
 
 
 # -- builders -------------------------------------------------------------------------------

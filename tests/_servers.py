@@ -7,7 +7,8 @@
   org with its own user and token, and what it created is deleted afterwards.
 
 Choose with ``--server`` or ``AIOINFLUX_TEST_SERVER`` (the option wins). Tests reach the
-server through the ``start_server`` fixture; markers (declared in pyproject.toml) say
+server through the ``start_server`` fixture (``threaded_server`` for tests written for the
+``ThreadedEmulator``); markers (declared in pyproject.toml) say
 where a test runs: ``emulator_only(reason)``, ``real_server``, ``fresh_server(reason)``
 and ``setup_names``.
 """
@@ -24,14 +25,17 @@ import pytest
 
 from aioinflux_legacyauth.emulator import (
     DEFAULT_VERSION,
+    FAST_HASH_COST,
     Emulator,
     FaultPlan,
     PasswordRule,
     ServerProfile,
+    ThreadedEmulator,
     server_profile,
 )
 from tests.realserver.api import Api
-from tests.realserver.handle import EmulatorOnly, RealServer
+from tests.realserver.handle import BlockingRealServer, EmulatorOnly, RealServer
+from tests.realserver.hashimport import HashImporter
 from tests.realserver.pool import RealServerPool
 from tests.realserver.process import build_real_influxd
 from tests.realserver.tenancy import Tenancy, foreign_legacy_authorizations
@@ -158,6 +162,19 @@ def real_server_pool(server_choice: ServerChoice) -> Iterator[RealServerPool | N
 
 
 @pytest.fixture(scope="session")
+def hash_importer(server_choice: ServerChoice) -> Iterator[HashImporter | None]:
+    """With ``--server real``: stores passwords past the rules (built on first use)."""
+    if server_choice.kind != "real":
+        yield None
+        return
+    importer = HashImporter()
+    try:
+        yield importer
+    finally:
+        importer.close()
+
+
+@pytest.fixture(scope="session")
 def shared_server(server_choice: ServerChoice) -> Api | None:
     """With ``URL,TOKEN``: the admin connection, after checking the server suits the suite."""
     if server_choice.kind != "url":
@@ -230,57 +247,124 @@ def real_flags(options: dict[str, Any], version: str = DEFAULT_VERSION) -> list[
     return flags
 
 
+@attrs.frozen
+class RealBackends:
+    """What a run's real servers come from: the pool (``real``), the shared server
+    (``URL,TOKEN``), and the importer of passwords past the rules (``real``)."""
+
+    pool: RealServerPool | None
+    shared: Api | None
+    importer: HashImporter | None
+
+
+@pytest.fixture(scope="session")
+def real_backends(
+    real_server_pool: RealServerPool | None,
+    shared_server: Api | None,
+    hash_importer: HashImporter | None,
+) -> RealBackends:
+    """The run's real-server sources, in one."""
+    return RealBackends(real_server_pool, shared_server, hash_importer)
+
+
+class _RealServers:
+    """Real-server handles for one test (fresh ones or tenancies); :meth:`close` ends them."""
+
+    def __init__(
+        self, request: pytest.FixtureRequest, choice: ServerChoice, backends: RealBackends
+    ) -> None:
+        self._request = request
+        self._choice = choice
+        self._pool = backends.pool
+        self._shared = backends.shared
+        self._importer = backends.importer
+        self._stack = contextlib.ExitStack()
+
+    def start(self, options: dict[str, Any]) -> RealServer:
+        """A server run with emulator ``options`` (skips the test if it needs another release)."""
+        try:
+            if self._choice.kind == "real":
+                return self._fresh(options, self._choice.version or DEFAULT_VERSION)
+            return self._tenant(options)
+        except OtherRelease as exc:
+            pytest.skip(f"needs influxd {exc}; this run tests another release")
+
+    def _fresh(self, options: dict[str, Any], version: str) -> RealServer:
+        assert self._pool is not None
+        process = self._pool.acquire(real_flags(options, version))
+        self._stack.callback(self._pool.release, process)
+        ready = process.ready
+        return RealServer(
+            url=ready["url"],
+            token=ready["token"],
+            org=options.get("org", "my-org"),
+            org_id=ready["org_id"],
+            user=options.get("user", "admin"),
+            user_id=ready["user_id"],
+            buckets=ready["buckets"],
+            importer=self._importer,
+        )
+
+    def _tenant(self, options: dict[str, Any]) -> RealServer:
+        assert self._shared is not None
+        version = str(self._shared.call("GET", "/health")["version"])
+        flags = real_flags({k: v for k, v in options.items() if k != "token"}, version)
+        if _SERVER_FLAGS & set(flags):
+            pytest.skip("a shared server's influxd flags cannot be chosen per test")
+        tenancy = Tenancy(
+            str(self._choice.url),
+            str(self._choice.token),
+            org=options.get("org", "my-org"),
+            user=options.get("user", "admin"),
+            buckets=options.get("buckets", ("my-bucket",)),
+        )
+        self._stack.callback(tenancy.close)
+        if not tenancy.names_honoured and self._request.node.get_closest_marker("setup_names"):
+            pytest.skip("the shared server already has an org or user of the setup names")
+        return tenancy.handle
+
+    def close(self) -> None:
+        """Stop (or clean up) every server this test started."""
+        self._stack.close()
+
+
 @pytest.fixture
 async def start_server(
     request: pytest.FixtureRequest,
     server_choice: ServerChoice,
-    real_server_pool: RealServerPool | None,
-    shared_server: Api | None,
+    real_backends: RealBackends,
 ) -> AsyncIterator[StartServer]:
     """Start servers with emulator options; all stop (or are cleaned up) after the test."""
+    real = _RealServers(request, server_choice, real_backends)
     async with contextlib.AsyncExitStack() as stack:
+        stack.callback(real.close)
 
         async def start(**options: Any) -> Emulator | RealServer:
             if server_choice.kind == "emulator":
                 return await stack.enter_async_context(Emulator(**options))
-            try:
-                if server_choice.kind == "real":
-                    return _fresh(options, server_choice.version or DEFAULT_VERSION)
-                return _tenant(options)
-            except OtherRelease as exc:
-                pytest.skip(f"needs influxd {exc}; this run tests another release")
-
-        def _fresh(options: dict[str, Any], version: str) -> RealServer:
-            assert real_server_pool is not None
-            process = real_server_pool.acquire(real_flags(options, version))
-            stack.callback(real_server_pool.release, process)
-            ready = process.ready
-            return RealServer(
-                url=ready["url"],
-                token=ready["token"],
-                org=options.get("org", "my-org"),
-                org_id=ready["org_id"],
-                user=options.get("user", "admin"),
-                user_id=ready["user_id"],
-                buckets=ready["buckets"],
-            )
-
-        def _tenant(options: dict[str, Any]) -> RealServer:
-            assert shared_server is not None
-            version = str(shared_server.call("GET", "/health")["version"])
-            flags = real_flags({k: v for k, v in options.items() if k != "token"}, version)
-            if _SERVER_FLAGS & set(flags):
-                pytest.skip("a shared server's influxd flags cannot be chosen per test")
-            tenancy = Tenancy(
-                str(server_choice.url),
-                str(server_choice.token),
-                org=options.get("org", "my-org"),
-                user=options.get("user", "admin"),
-                buckets=options.get("buckets", ("my-bucket",)),
-            )
-            stack.callback(tenancy.close)
-            if not tenancy.names_honoured and request.node.get_closest_marker("setup_names"):
-                pytest.skip("the shared server already has an org or user of the setup names")
-            return tenancy.handle
+            return real.start(options)
 
         yield start
+
+
+@pytest.fixture
+def threaded_server(
+    request: pytest.FixtureRequest,
+    server_choice: ServerChoice,
+    real_backends: RealBackends,
+    legacyauth_emulator_options: dict[str, Any],
+) -> Iterator[ThreadedEmulator | BlockingRealServer]:
+    """The ``legacyauth_emulator`` fixture's server, chosen per run: a ``ThreadedEmulator``
+    (fast hashing, ``legacyauth_emulator_options``) or a real one with those options and
+    the ``ThreadedEmulator``'s synchronous surface. Test directories whose tests run
+    against both make it their ``legacyauth_emulator``."""
+    options = {"hash_cost": FAST_HASH_COST, **legacyauth_emulator_options}
+    if server_choice.kind == "emulator":
+        with ThreadedEmulator(**options) as emulator:
+            yield emulator
+        return
+    real = _RealServers(request, server_choice, real_backends)
+    try:
+        yield real.start(options).blocking()
+    finally:
+        real.close()

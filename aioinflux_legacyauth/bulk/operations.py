@@ -15,12 +15,13 @@ import attrs
 
 from .._errors import LegacyAuthError
 from .._executor import Calls, Executor
-from .._ids import is_hex_id
+from .._ids import is_hex_id, longer_than_an_id, not_an_id
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request, unread
 from .._tracing import TraceSpanLike, child_span
 from .._transports import Timeout
+from .callbacks import CallbackGuard
 from .engine import (
     ProgressCallback,
     ResultCallback,
@@ -127,18 +128,23 @@ class CallJob:
         options = self._options
         check_concurrency(options.concurrency)
         self._executor.check_open()  # once, up front, rather than failing every item
-        return await run_bulk(
+        guard = CallbackGuard(
+            options.on_result, options.on_progress, op=self._op, describe=self._describe
+        )
+        report = await run_bulk(
             items,
-            self,
+            guard.handler(self),
             op=self._op,
             concurrency=options.concurrency,
             fail_fast=options.fail_fast,
-            on_result=options.on_result,
-            on_progress=options.on_progress,
+            on_result=guard.on_result,
+            on_progress=guard.on_progress,
             dry_run=options.dry_run,
             trace_span=self._parent,
             describe=self._describe,
         )
+        guard.check(report)
+        return report
 
     async def __call__(self, item: object) -> ItemResult:
         """The result of one item: checked, sent (with retries), read."""
@@ -188,7 +194,17 @@ def _split_id(item: object) -> tuple[str, None]:
             f"got {type(item).__name__}"
         )
         raise ValueError(msg)
+    if longer_than_an_id(key):
+        raise ValueError(not_an_id("the item", key))
     return key, None
+
+
+def _describe_id(item: object) -> str:
+    # A string too long to be an ID may be a token: named by its type only.
+    key = item_key(item)
+    if key is not None and longer_than_an_id(key):
+        return f"<{type(item).__name__}>"
+    return describe_key(item)
 
 
 def _split_password(item: object) -> tuple[str, str]:
@@ -286,7 +302,13 @@ async def update_many(
         return _reading(calls.get(key, span), compare)
 
     job = CallJob(
-        executor, options, op="update", split=_split_id, change=(patch, _patched), preview=read
+        executor,
+        options,
+        op="update",
+        split=_split_id,
+        change=(patch, _patched),
+        preview=read,
+        describe=_describe_id,
     )
     return await job.run(ids)
 
@@ -312,6 +334,7 @@ async def delete_many(
         split=_split_id,
         change=(delete, deleted),
         preview=read,
+        describe=_describe_id,
         missing_ok=missing_ok,
     )
     return await job.run(ids)

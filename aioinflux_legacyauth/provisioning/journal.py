@@ -44,7 +44,7 @@ from .._errors import LegacyAuthError
 from .._models import AuthStatus, Bucket, Permission, Resource
 from ..rotation.durable import fsync_directory, write_all
 from ..rotation.group_commit import GroupCommit
-from ..rotation.private_files import UnsafeFileError, open_private, scrub_file
+from ..rotation.private_files import DescriptorWork, UnsafeFileError, open_private, scrub_file
 from .spec import Binding
 
 if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go undetected.
@@ -202,6 +202,7 @@ class RescopeJournal:
         self._records: list[dict[str, Any]] = []
         self._progress = {item.id: Progress() for item in self.items}
         self._appends = GroupCommit(self._write, failure=self._broke)
+        self._scrubbing = DescriptorWork()
 
     def __repr__(self) -> str:
         return f"<RescopeJournal {str(self.path)!r} job={self.job} items={len(self.items)}>"
@@ -449,9 +450,18 @@ class RescopeJournal:
             )
             raise RescopeJournalError(msg)
 
+    async def scrub_off_loop(self) -> None:
+        """:meth:`scrub` in a worker thread. A cancelled caller leaves it running to its
+        end, and :meth:`close` leaves the file open to it until then."""
+        await self._scrubbing.run(self.scrub)
+
     async def close(self) -> None:
-        """Finish pending appends and close the file (idempotent)."""
+        """Finish pending appends and close the file (idempotent); a scrub still running
+        in its thread (its caller cancelled) gets the file closed when it is done."""
         await self._appends.wait()
+        self._scrubbing.close_after(self._close_now)
+
+    def _close_now(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

@@ -237,6 +237,11 @@ async def provision(
     return result
 
 
+def _describe_mapping(binding: Binding, made: DBRPMapping) -> str:
+    target = describe_bucket(made.bucket_id, {binding.bucket.id: binding.bucket.name})
+    return f"DBRP mapping {made.id} (database {binding.label!r} -> {target})"
+
+
 @attrs.define
 class _Provisioning:
     """One run of :func:`provision`: its changes, and how to take them back."""
@@ -260,13 +265,11 @@ class _Provisioning:
                 )
                 continue
             assert step.create is not None  # noqa: S101 - a step has one or the other
-            made = await self.executor.execute(calls.create_dbrp(step.create, self.span))
-            target = describe_bucket(
-                made.bucket_id, {step.binding.bucket.id: step.binding.bucket.name}
-            )
-            self.undo.add(
-                f"DBRP mapping {made.id} (database {step.binding.label!r} -> {target})",
-                functools.partial(self.remove_mapping, made),
+            made = await self.undo.make(
+                self.executor.execute(calls.create_dbrp(step.create, self.span)),
+                pending=f"the DBRP mapping of database {step.binding.label!r} being created",
+                what=functools.partial(_describe_mapping, step.binding),
+                undo=self.remove_mapping,
             )
             results.append(MappingResult(binding=step.binding, mapping=made, created=True))
         return tuple(results)
@@ -351,10 +354,11 @@ class _Provisioning:
                 description=spec.description,
                 permissions=spec.permissions,
             )
-            made = await executor.execute(calls.create(body, self.span))
-            self.undo.add(
-                f"legacy authorization {made.id} ({made.username!r})",
-                lambda: executor.execute(calls.delete(made.id, self.span)),
+            made = await self.undo.make(
+                executor.execute(calls.create(body, self.span)),
+                pending=f"the legacy authorization {spec.username!r} being created",
+                what=lambda made: f"legacy authorization {made.id} ({made.username!r})",
+                undo=lambda made: executor.execute(calls.delete(made.id, self.span)),
             )
             await executor.execute(calls.set_password(made.id, secret, self.span))
             verification = await self.check(secret) if verify else None

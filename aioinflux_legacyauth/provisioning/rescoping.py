@@ -48,6 +48,7 @@ from .._retry import AttemptLog
 from .._sansio import Call
 from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
+from ..bulk.callbacks import CallbackGuard
 from ..bulk.engine import check_concurrency
 from ..bulk.report import result_from_error
 from .diff import same_permissions
@@ -471,21 +472,31 @@ async def rescope(
             results = tuple(_earlier(job, item) for item in job.items)
             return _report(job, results, started, resumed=True)
         protocol = _Rescoping(executor, job, verify, executor.calls.fan_out_parent(trace_span))
+        # A callback that raises stops the job after the items under way are finished.
+        guard = CallbackGuard(on_result, on_progress, op=OP, describe=_item_id)
         report = await run_bulk(
             job.items,
-            protocol,
+            guard.handler(protocol),
             op=OP,
             concurrency=concurrency,
             fail_fast=False,
-            on_result=on_result,
-            on_progress=on_progress,
+            on_result=guard.on_result,
+            on_progress=guard.on_progress,
+            describe=_item_id,
         )
         if job.finished:
-            await asyncio.to_thread(job.scrub)
+            await job.scrub_off_loop()
         results = report.results if planning is None else _merge(planning, report)
-        return _report(job, results, started, resumed=not job.created)
+        rescoped = _report(job, results, started, resumed=not job.created)
+        guard.check(rescoped)
+        return rescoped
     finally:
         await job.close()
+
+
+def _item_id(item: object) -> str:
+    """A journaled item's key in the report (also for one cut off or not started)."""
+    return item.id if isinstance(item, JournalItem) else f"<{type(item).__name__}>"
 
 
 def _earlier(job: RescopeJournal, item: JournalItem) -> ItemResult:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Final, TypeVar
 
 from .._errors import LegacyAuthError
 
 __all__ = ["Undo"]
+
+_T = TypeVar("_T")
+#: What a step returns when there was nothing to take back (its change was never made).
+_NOTHING: Final = object()
 
 
 class Undo:
@@ -24,6 +29,28 @@ class Undo:
     def add(self, what: str, undo: Callable[[], Awaitable[object]]) -> None:
         """Remember that ``what`` was made and ``undo()`` removes it."""
         self._steps.append((what, undo))
+
+    async def make(
+        self,
+        change: Awaitable[_T],
+        *,
+        pending: str,
+        what: Callable[[_T], str],
+        undo: Callable[[_T], Awaitable[object]],
+    ) -> _T:
+        """Await ``change`` and remember how to take back what it made.
+
+        A cancellation while it is on its way does not cut it off: the server may make
+        the change anyway, and only its answer says what to remove. So the request runs
+        on, and :meth:`run` waits for that answer (``pending`` names the change until
+        then) and takes back whatever it made; ``what(made)`` names it once it is known.
+        """
+        making = asyncio.ensure_future(change)
+        index = len(self._steps)
+        self._steps.append((pending, lambda: _once_made(making, undo)))
+        made = await asyncio.shield(making)
+        self._steps[index] = (what(made), lambda: undo(made))
+        return made
 
     def forget(self) -> None:
         """The call succeeded: nothing is to be taken back."""
@@ -49,9 +76,19 @@ async def _take_back(steps: list[tuple[str, Callable[[], Awaitable[object]]]]) -
     notes = []
     for what, undo in reversed(steps):
         try:
-            await undo()
+            undone = await undo()
         except LegacyAuthError as failure:
             notes.append(f"rollback failed: {what} is left, it could not be removed: {failure}")
         else:
-            notes.append(f"rolled back: {what} was removed again")
+            if undone is not _NOTHING:
+                notes.append(f"rolled back: {what} was removed again")
     return notes
+
+
+async def _once_made(making: asyncio.Future[_T], undo: Callable[[_T], Awaitable[object]]) -> object:
+    """Take back what ``making`` made, once its answer is in; nothing if it failed."""
+    try:
+        made = await making
+    except Exception:  # refused, or no answer: there is no ID to remove
+        return _NOTHING
+    return await undo(made)

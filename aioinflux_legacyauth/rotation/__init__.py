@@ -1,6 +1,6 @@
 """Crash-safe password rotation for legacy authorizations.
 
-For each target the protocol (``reference/reliability-perf.md`` section 3.1) is:
+For each target the protocol is:
 
 1. generate a strong password and journal it (fsync'd) **before** sending it;
 2. set it; every retry, and every resumed run, sends that same journaled password;

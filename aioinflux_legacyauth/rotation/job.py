@@ -27,6 +27,7 @@ from .._retry import AttemptLog
 from .._sansio import check_text
 from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
+from ..bulk.callbacks import CallbackGuard
 from ..bulk.engine import Later, check_concurrency
 from ..bulk.report import result_from_error
 from ..provisioning.verification import verify_authorization
@@ -438,14 +439,16 @@ async def rotate(
             generate=generate_password,
             verify_access=verify_access,
         )
+        # A callback that raises stops the job after the items under way are published.
+        guard = CallbackGuard(on_result, on_progress, op=OP, describe=_target_id)
         report = await run_bulk(
             job.targets,
-            rotation,
+            guard.handler(rotation),
             op=OP,
             concurrency=concurrency,
             fail_fast=False,
-            on_result=on_result,
-            on_progress=on_progress,
+            on_result=guard.on_result,
+            on_progress=guard.on_progress,
             # The job's own failures stop it; a bug in one item leaves that item unknown,
             # its journaled password kept for the next run.
             fatal=(JournalError, PublishError),
@@ -453,8 +456,10 @@ async def rotate(
         )
         await publisher.wait()
         if job.finished:
-            await asyncio.to_thread(job.scrub)
-        return _report(job, report.results, started, resumed=resumed)
+            await job.scrub_off_loop()
+        rotated = _report(job, report.results, started, resumed=resumed)
+        guard.check(rotated)
+        return rotated
     finally:
         if publisher is not None:
             await publisher.close()

@@ -46,7 +46,7 @@ from .._errors import LegacyAuthError
 from .._headers import SecretText
 from .durable import fsync_directory, write_all
 from .group_commit import GroupCommit
-from .private_files import UnsafeFileError, open_private, scrub_file
+from .private_files import DescriptorWork, UnsafeFileError, open_private, scrub_file
 
 if sys.platform != "win32":  # POSIX only: elsewhere two jobs on one journal go undetected.
     import fcntl
@@ -325,6 +325,7 @@ class Journal:
         self._fd: int | None = fd
         self._appends = GroupCommit(self._write, failure=self._broke)
         self._broken: BaseException | None = None
+        self._scrubbing = DescriptorWork()
 
     def __repr__(self) -> str:
         return f"<Journal {str(self.path)!r} job={self.job} targets={len(self.targets)}>"
@@ -563,6 +564,11 @@ class Journal:
             )
             raise JournalError(msg)
 
+    async def scrub_off_loop(self) -> None:
+        """:meth:`scrub` in a worker thread. A cancelled caller leaves it running to its
+        end, and :meth:`close` leaves the file open to it until then."""
+        await self._scrubbing.run(self.scrub)
+
     def release(self) -> None:
         """Close the file at once; only for a journal nothing was appended to."""
         if self._fd is not None:
@@ -570,11 +576,10 @@ class Journal:
             self._fd = None
 
     async def close(self) -> None:
-        """Finish pending appends and close the file (idempotent)."""
+        """Finish pending appends and close the file (idempotent); a scrub still running
+        in its thread (its caller cancelled) gets the file closed when it is done."""
         await self._appends.wait()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._scrubbing.close_after(self.release)
 
 
 def _new_job(targets: Iterable[Target]) -> tuple[list[Target], dict[str, Any], bytes]:

@@ -10,10 +10,12 @@ without blocking, then checks what it opened, on the descriptor itself.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +25,7 @@ if sys.platform != "win32":  # POSIX only: elsewhere writers of one file are not
     import fcntl
 
 __all__ = [
+    "DescriptorWork",
     "FileLock",
     "UnsafeFileError",
     "check_private",
@@ -200,3 +203,37 @@ def scrub_file(fd: int, path: Path, data: bytes) -> bool:
     os.ftruncate(fd, 0)  # the old file has no name here any more
     os.fsync(fd)
     return True
+
+
+class DescriptorWork:
+    """Work on an open descriptor in a worker thread, which a cancelled caller leaves
+    running, and the descriptor's close, which waits for that work.
+
+    A thread cannot be stopped: closing the descriptor under it would make its work fail
+    and, once the number is reused by the next file the process opens, could make it
+    write into that file instead.
+    """
+
+    __slots__ = ("_running",)
+
+    def __init__(self) -> None:
+        self._running: asyncio.Future[None] | None = None
+
+    async def run(self, work: Callable[[], None]) -> None:
+        """``work()`` in a worker thread; cancelling the caller does not cut it off."""
+        self._running = running = asyncio.ensure_future(asyncio.to_thread(work))
+        await asyncio.shield(running)
+
+    def close_after(self, close: Callable[[], None]) -> None:
+        """``close()`` now, or as soon as the work under way is done."""
+        running = self._running
+        if running is None or running.done():
+            close()
+            return
+
+        def closing(done: asyncio.Future[None]) -> None:
+            if not done.cancelled():
+                done.exception()  # its caller was cancelled: the error has nowhere to go
+            close()
+
+        running.add_done_callback(closing)

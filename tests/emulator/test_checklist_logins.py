@@ -8,6 +8,7 @@ import base64
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
 
 from aioinflux_legacyauth.emulator import Emulator, server_profile
@@ -24,7 +25,7 @@ async def _login(wire: Wire, username: str, password: str) -> Reply:
     return await wire.call("GET", "/query", params=params, token=None)
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 @pytest.mark.parametrize("password", ["short", "x" * 73])
 async def test_an_imported_password_that_breaks_the_length_rule_cannot_log_in(
     wire: Wire, password: str
@@ -51,7 +52,6 @@ async def test_an_imported_password_that_breaks_the_length_rule_cannot_log_in(
     assert (await _login(wire, "old-telegraf", "a-new-password")).status == 200
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
 async def test_before_2_7_6_the_same_password_logs_in(start_emulator: StartEmulator) -> None:
     """Checklist 55: v2.7.5 checks nothing at login (and only a minimum length when set)."""
     wire = await start_emulator(version="v2.7.5")
@@ -63,18 +63,25 @@ async def test_before_2_7_6_the_same_password_logs_in(start_emulator: StartEmula
     assert (await wire.call("GET", "/ping", token=None)).headers["X-Influxdb-Version"] == "v2.7.5"
 
 
-@pytest.mark.emulator_only(reason="seeds a password as influxd upgrade imports it")
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 async def test_strong_passwords_are_checked_at_login_too(start_emulator: StartEmulator) -> None:
     """Section 15.1: with --strong-passwords a stored password of fewer than three character
-    classes is refused at login; an empty Basic password answers 401 (influxd panics)."""
+    classes is refused at login; an empty Basic password for a v1 username, on /query and
+    /write, drops the connection unanswered (influxd panics where nothing recovers); for a
+    username no credential has, it is a plain 401."""
     wire = await start_emulator(strong_passwords=True)
     await wire.emu.import_legacy_user("weak", "alllowercase")
     (await _login(wire, "weak", "alllowercase")).expect_error(
         401, "unauthorized", "Unauthorized", compact=True
     )
     empty = "Basic " + base64.b64encode(b"weak:").decode()
-    reply = await wire.call("GET", "/query", params={"q": "SHOW DATABASES"}, authorization=empty)
+    for method, path in (("GET", "/query"), ("POST", "/write")):
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await wire.call(method, path, params={"q": "SHOW DATABASES"}, authorization=empty)
+    stranger = "Basic " + base64.b64encode(b"nobody:").decode()
+    reply = await wire.call("GET", "/query", params={"q": "SHOW DATABASES"}, authorization=stranger)
     reply.expect_error(401, "unauthorized", "Unauthorized", compact=True)
+    assert (await _login(wire, "weak", "alllowercase")).status == 401  # it still serves
 
 
 async def test_hashed_tokens_list_as_empty_strings(start_emulator: StartEmulator) -> None:

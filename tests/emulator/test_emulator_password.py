@@ -186,7 +186,7 @@ async def test_pre_2_7_6_rule_has_only_a_minimum(start_emulator: StartEmulator) 
     assert await _query(strict, "grafana", "x" * 200) == 200
 
 
-@pytest.mark.emulator_only(reason="stores a password the rules refuse, as an upgrade can")
+@pytest.mark.emulator_only(reason="compares a stored hash with a password logins refuse")
 async def test_login_refuses_a_password_the_current_rule_rejects(wire: Wire) -> None:
     """Section 10: since 2.7.6 a matching but too-short password is 401 at login."""
     auth = await wire.emu.create_legacy_authorization("grafana")

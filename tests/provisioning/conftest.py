@@ -1,8 +1,10 @@
-"""Fixtures for the provisioning tests: an in-process emulator and a client for it."""
+"""Fixtures for the provisioning tests: a server (the in-process emulator, or the real one
+with ``--server``) and a client for it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,14 +19,27 @@ from aioinflux_legacyauth import (
 from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, Emulator
 
+if TYPE_CHECKING:
+    from aioinflux_legacyauth.emulator import ThreadedEmulator
+    from tests._servers import StartServer
+    from tests.realserver.handle import BlockingRealServer
+
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    """An emulator with the buckets ``metrics``, ``logs`` and ``telegraf/autogen``."""
-    async with Emulator(
+async def emu(start_server: StartServer) -> Emulator:
+    """A server with the buckets ``metrics``, ``logs`` and ``telegraf/autogen``."""
+    server: Emulator = await start_server(
         hash_cost=FAST_HASH_COST, buckets=("metrics", "logs", "telegraf/autogen")
-    ) as running:
-        yield running
+    )
+    return server
+
+
+@pytest.fixture
+def legacyauth_emulator(
+    threaded_server: ThreadedEmulator | BlockingRealServer,
+) -> ThreadedEmulator | BlockingRealServer:
+    """The plugin's fixture, following ``--server`` (the same surface either way)."""
+    return threaded_server
 
 
 @pytest.fixture

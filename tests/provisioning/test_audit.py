@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aioinflux_legacyauth import (
     Action,
     AuthStatus,
@@ -56,6 +58,7 @@ async def seed(emu: Emulator) -> dict[str, str]:
     return ids
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_every_problem_is_found(
     emu: Emulator, client: LegacyAuthClient, tmp_path: Path
 ) -> None:
@@ -97,6 +100,7 @@ async def test_every_problem_is_found(
     assert report.by_problem("owner_gone")[0].username == "leaver-cred"
 
 
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 async def test_a_selection_narrows_and_names_what_it_misses(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:

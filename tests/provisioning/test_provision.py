@@ -1,4 +1,5 @@
-"""provision() against the emulator over real HTTP: make, repeat, conflict, replace, roll back."""
+"""provision() over real HTTP (the emulator, or --server's): make, repeat, conflict, replace,
+roll back."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ def explicit_mappings(emu: Emulator) -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_provision_makes_a_credential_that_works_and_says_so_the_second_time(
     emu: Emulator, client: LegacyAuthClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -124,6 +126,7 @@ async def test_a_missing_mapping_is_made_again(emu: Emulator, client: LegacyAuth
     assert explicit_mappings(emu) == [("applogs", "autogen", emu.buckets["logs"])]
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_conflicting_credential_is_named_and_left_alone(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:
@@ -159,6 +162,7 @@ async def test_replace_deletes_the_conflicting_one_and_makes_the_spec(
     assert not await client.check_login("grafana", "old-Password-1")
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_database_name_of_another_bucket_is_a_conflict(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:
@@ -183,6 +187,7 @@ async def test_a_hidden_username_is_a_conflict(emu: Emulator, client: LegacyAuth
         await provision(client, spec())
 
 
+@pytest.mark.emulator_only(reason="fault injection")
 async def test_a_failure_part_way_takes_everything_back(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:
@@ -210,6 +215,7 @@ async def test_a_failed_verification_takes_everything_back(
     assert explicit_mappings(emu) == []
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_the_plan_reads_only(emu: Emulator, client: LegacyAuthClient) -> None:
     """A dry run says what would happen and sends no change."""
     before = len(emu.requests.records())
@@ -242,6 +248,7 @@ async def test_unknown_names_are_clear_errors(
         await provision(client, build())
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_refused_password_is_caught_before_anything_is_sent(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:

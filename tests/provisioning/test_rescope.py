@@ -1,4 +1,5 @@
-"""rescope() against the emulator: new buckets, same username and password, per item."""
+"""rescope() against the emulator (or --server's): new buckets, same username and password,
+per item."""
 
 from __future__ import annotations
 
@@ -317,6 +318,7 @@ def test_an_item_never_shows_its_password() -> None:
     assert PASSWORD not in repr(Credential("0d9c3a1e5b2f4000", "g", PASSWORD))
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_dry_run_reads_and_tries_the_password_only(
     emu: Emulator, client: LegacyAuthClient, tmp_path: Path
 ) -> None:
@@ -345,3 +347,37 @@ def test_password_sources_refuse_what_they_cannot_read(tmp_path: Path) -> None:
         passwords_from_file(broken)
     with pytest.raises(ProvisionError, match="cannot open journal"):
         passwords_from_rotation_journal(tmp_path / "missing.journal")
+
+
+async def test_a_failing_callback_lets_every_started_item_finish(
+    emu: Emulator, client: LegacyAuthClient, tmp_path: Path
+) -> None:
+    """on_result raises at the first item: the items under way still end with a working
+    credential under their username, the rest are skipped by key, and a rerun finishes."""
+    auths = [await grafana(emu, f"g{index}") for index in range(6)]
+    items = [RescopeItem(target=a.id, read=["logs"]) for a in auths]
+
+    def on_result(result: object) -> None:
+        message = "dashboard unreachable"
+        raise ConnectionError(message)
+
+    with pytest.raises(ConnectionError) as caught:
+        await rescope(
+            client,
+            items,
+            journal=tmp_path / "j",
+            passwords={a.id: PASSWORD for a in auths},
+            concurrency=3,
+            on_result=on_result,
+        )
+    report = caught.value.bulk_report  # type: ignore[attr-defined]
+    assert {r.outcome for r in report.results} == {Outcome.OK, Outcome.SKIPPED}
+    assert [r.key for r in report.by_outcome(Outcome.SKIPPED)] == [
+        a.id for a in auths[-len(report.by_outcome(Outcome.SKIPPED)) :]
+    ]
+    for auth in auths:  # none left between the delete and the create
+        assert await client.check_login(auth.username, PASSWORD)
+    finished = await rescope(client, None, journal=tmp_path / "j")
+    assert {r.outcome for r in finished.results} <= {Outcome.OK, Outcome.ALREADY_DONE}
+    for name in (a.username for a in auths):
+        assert granted(by_username(emu, name)) == expected(emu, read=["logs"], write=[])

@@ -1,4 +1,5 @@
-"""verify() against the emulator: every reason a login fails, every access verdict, no writes."""
+"""verify() against the emulator (or --server's): every reason a login fails, every access
+verdict, no writes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def write(emu: Emulator, bucket: str) -> Permission:
     return Permission.write_bucket(emu.buckets[bucket], emu.org_id)
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_working_credential_passes_every_check_and_nothing_is_written(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:
@@ -149,6 +151,7 @@ async def test_a_credential_whose_owner_is_gone(emu: Emulator, client: LegacyAut
     assert "its org or owning user no longer exists" in reason
 
 
+@pytest.mark.fresh_server(reason="seeds a password past the rules through a KV restore")
 async def test_an_imported_password_the_2_7_6_rule_refuses(
     emu: Emulator, client: LegacyAuthClient
 ) -> None:
@@ -161,6 +164,7 @@ async def test_an_imported_password_the_2_7_6_rule_refuses(
     assert "12345" not in reason
 
 
+@pytest.mark.emulator_only(reason="models a v2.7.5 server and an influxd upgrade import")
 async def test_before_2_7_6_the_same_password_logs_in() -> None:
     async with (
         Emulator(hash_cost=FAST_HASH_COST, version="v2.7.5", buckets=("metrics",)) as old,

@@ -48,15 +48,22 @@ class Api:
         params: Mapping[str, str] | None = None,
         token: str | None = None,
         anonymous: bool = False,
+        content: bytes | None = None,
     ) -> tuple[int, bytes]:
-        """Send one request (with no credentials if ``anonymous``); the status and raw body."""
+        """Send one request (with no credentials if ``anonymous``); the status and raw body.
+
+        ``body`` is sent as JSON, ``content`` as it is (``application/octet-stream``).
+        """
         if params:
             path = f"{path}?{urllib.parse.urlencode(params)}"
         headers = {} if anonymous else {"Authorization": f"Token {token or self._token}"}
-        payload = None
+        payload: str | bytes | None = None
         if body is not None:
             payload = json.dumps(body)
             headers["Content-Type"] = "application/json"
+        elif content is not None:
+            payload = content
+            headers["Content-Type"] = "application/octet-stream"
         connection = http.client.HTTPConnection(self._host, self._port, timeout=_TIMEOUT)
         try:
             connection.request(method, path, body=payload, headers=headers)

@@ -3,10 +3,14 @@
 A test gets either an :class:`~aioinflux_legacyauth.emulator.Emulator` or a
 :class:`RealServer` and does not know which: the same properties (``url``, ``token``,
 ``org_id``, ``buckets`` ...), the same seeding helpers, and a ``store`` with the few
-direct-store operations the tests use that the API can do too. What only an emulator can
-do (fault injection, the request log, the hash-cost knob, storing a password the rules
-refuse) raises :class:`EmulatorOnly`, so a test missing its ``emulator_only`` marker fails
-with a clear reason instead of passing vacuously.
+direct-store operations the tests use that the API can do too. A test written for the
+``ThreadedEmulator`` (synchronous seeding) gets a :class:`BlockingRealServer` instead.
+A password the rules refuse (``import_legacy_user``, ``set_password(check_rules=False)``)
+is stored as ``influxd upgrade`` would, through a KV backup and restore
+(:mod:`.hashimport`), on a server of the test's own. What only an emulator can do (fault
+injection, the request log, the hash-cost knob, reading stored hashes) raises
+:class:`EmulatorOnly`, so a test missing its ``emulator_only`` marker fails with a clear
+reason instead of passing vacuously.
 """
 
 from __future__ import annotations
@@ -21,8 +25,16 @@ from aioinflux_legacyauth.emulator import DBRPMapping, bucket_permissions
 from aioinflux_legacyauth.emulator.domain.store import BucketRecord
 
 from .api import Api, ApiError
+from .hashimport import HashImporter
 
-__all__ = ["LEGACY_PREFIX", "EmulatorOnly", "RealServer", "RealStore", "permission_bodies"]
+__all__ = [
+    "LEGACY_PREFIX",
+    "BlockingRealServer",
+    "EmulatorOnly",
+    "RealServer",
+    "RealStore",
+    "permission_bodies",
+]
 
 LEGACY_PREFIX = "/private/legacy/authorizations"
 
@@ -118,8 +130,13 @@ class RealStore:
         raise EmulatorOnly(msg)
 
 
-class RealServer:
-    """A running real server (or a tenancy on one), with the emulator's test surface."""
+class _RealSurface:
+    """What both handles share: the properties and the synchronous seeding methods.
+
+    The API calls are synchronous (see :mod:`.api`); :class:`RealServer` offers the
+    emulator's four awaited methods as coroutines, :class:`BlockingRealServer` as plain
+    calls, like a ``ThreadedEmulator``.
+    """
 
     def __init__(
         self,
@@ -132,6 +149,8 @@ class RealServer:
         user_id: str,
         buckets: Mapping[str, str],
         label: str = "real",
+        store: RealStore | None = None,
+        importer: HashImporter | None = None,
     ) -> None:
         self._url = url
         self._token = token
@@ -143,10 +162,27 @@ class RealServer:
         self._label = label
         self.api = Api(url, token)
         """Seeding calls with the operator token."""
-        self.store = RealStore(self.api)
+        self.store = RealStore(self.api) if store is None else store
+        self._importer = importer
 
     def __repr__(self) -> str:
-        return f"RealServer({self._label} at {self._url}, org={self._org!r}, user={self._user!r})"
+        name = type(self).__name__
+        return f"{name}({self._label} at {self._url}, org={self._org!r}, user={self._user!r})"
+
+    def _same_server(self) -> dict[str, Any]:
+        """Keyword arguments for another handle of this server (sharing its store)."""
+        return {
+            "url": self._url,
+            "token": self._token,
+            "org": self._org,
+            "org_id": self._org_id,
+            "user": self._user,
+            "user_id": self._user_id,
+            "buckets": self._buckets,
+            "label": self._label,
+            "store": self.store,
+            "importer": self._importer,
+        }
 
     # --- what a test needs to know --------------------------------------------------------
 
@@ -282,53 +318,6 @@ class RealServer:
         """Read and/or write on every initial bucket, as ``influx v1 auth create`` grants."""
         return bucket_permissions(self._org_id, self._buckets.values(), read=read, write=write)
 
-    async def create_legacy_authorization(
-        self,
-        username: str,
-        permissions: Iterable[Permission] | None = None,
-        *,
-        password: str | None = None,
-        org_id: str | None = None,
-        user_id: str | None = None,
-        active: bool = True,
-        description: str = "",
-    ) -> LegacyAuthorization:
-        """Create a legacy authorization through the API with the operator token."""
-        granted = self.bucket_permissions() if permissions is None else list(permissions)
-        body = {
-            "token": username,
-            "orgID": org_id or self._org_id,
-            "userID": user_id or self._user_id,
-            "description": description,
-            "status": _status(active),
-            "permissions": permission_bodies(granted),
-        }
-        created = self.api.call("POST", LEGACY_PREFIX, body, expect=201)
-        if password is not None:
-            await self.set_password(created["id"], password)
-        return converter.structure(created, LegacyAuthorization)
-
-    async def set_password(self, auth_id: str, password: str, *, check_rules: bool = True) -> None:
-        """Set a legacy authorization's password through the API."""
-        if not check_rules:
-            msg = "set_password(check_rules=False): a real server stores only allowed passwords"
-            raise EmulatorOnly(msg)
-        path = f"{LEGACY_PREFIX}/{auth_id}/password"
-        self.api.call("POST", path, {"password": password}, expect=204)
-
-    async def import_legacy_user(
-        self,
-        username: str,
-        password: str,
-        permissions: Iterable[Permission] | None = None,
-        *,
-        org_id: str | None = None,
-        user_id: str | None = None,
-    ) -> NoReturn:
-        """What ``influxd upgrade`` imports cannot be made through the API."""
-        msg = "import_legacy_user: only influxd upgrade stores a 1.x password hash"
-        raise EmulatorOnly(msg)
-
     def legacy_authorization(self, auth_id: str) -> LegacyAuthorization | None:
         """The current state of a legacy authorization, or ``None`` if it does not exist."""
         try:
@@ -344,18 +333,184 @@ class RealServer:
         listing = self.api.call("GET", LEGACY_PREFIX)["authorizations"]
         return [converter.structure(item, LegacyAuthorization) for item in listing]
 
-    async def password_matches(self, auth_id: str, password: str) -> bool:
-        """Whether ``password`` logs in as the authorization's username on ``/query``.
+    # --- the four the emulator awaits, done here and now -----------------------------------
 
-        Over the API that is the only way to check a password, so the authorization must be
-        active (an inactive one refuses every password).
-        """
+    def _create_legacy(
+        self,
+        username: str,
+        permissions: Iterable[Permission] | None,
+        *,
+        password: str | None,
+        org_id: str | None,
+        user_id: str | None,
+        active: bool,
+        description: str,
+    ) -> LegacyAuthorization:
+        granted = self.bucket_permissions() if permissions is None else list(permissions)
+        body = {
+            "token": username,
+            "orgID": org_id or self._org_id,
+            "userID": user_id or self._user_id,
+            "description": description,
+            "status": _status(active),
+            "permissions": permission_bodies(granted),
+        }
+        created = self.api.call("POST", LEGACY_PREFIX, body, expect=201)
+        if password is not None:
+            self._set_password(created["id"], password, check_rules=True)
+        return converter.structure(created, LegacyAuthorization)
+
+    def _set_password(self, auth_id: str, password: str, *, check_rules: bool) -> None:
+        if check_rules:
+            path = f"{LEGACY_PREFIX}/{auth_id}/password"
+            self.api.call("POST", path, {"password": password}, expect=204)
+            return
+        if self._importer is None:
+            msg = (
+                "set_password(check_rules=False): only a server of the test's own "
+                "(--server real) can have a hash stored past its rules"
+            )
+            raise EmulatorOnly(msg)
+        if self.legacy_authorization(auth_id) is None:
+            raise ApiError("GET", f"{LEGACY_PREFIX}/{auth_id}", 404, b"authorization not found")
+        self._importer.store(self.api, auth_id, password)
+
+    def _import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None,
+        *,
+        org_id: str | None,
+        user_id: str | None,
+    ) -> LegacyAuthorization:
+        """A legacy authorization, then its password stored as ``influxd upgrade`` does."""
+        created = self._create_legacy(
+            username,
+            permissions,
+            password=None,
+            org_id=org_id,
+            user_id=user_id,
+            active=True,
+            description="",
+        )
+        self._set_password(created.id, password, check_rules=False)
+        return created
+
+    def _password_matches(self, auth_id: str, password: str) -> bool:
+        """A v1 login on ``/query`` is the only password check the API offers, and an
+        inactive authorization refuses every password: such a one is made active for the
+        moment of the login and inactive again (its ``updatedAt`` moves on)."""
         found = self.legacy_authorization(auth_id)
         if found is None:
             return False
+        path = f"{LEGACY_PREFIX}/{auth_id}"
         if not found.active:
-            msg = "password_matches: an inactive authorization refuses every login"
-            raise EmulatorOnly(msg)
-        params = {"u": found.username, "p": password, "q": "SHOW DATABASES"}
-        status, _ = self.api.raw("GET", "/query", params=params, anonymous=True)
+            self.api.call("PATCH", path, {"status": AuthStatus.ACTIVE.value})
+        try:
+            params = {"u": found.username, "p": password, "q": "SHOW DATABASES"}
+            status, _ = self.api.raw("GET", "/query", params=params, anonymous=True)
+        finally:
+            if not found.active:
+                self.api.call("PATCH", path, {"status": AuthStatus.INACTIVE.value})
         return status == 200
+
+
+class RealServer(_RealSurface):
+    """A running real server (or a tenancy on one), with the ``Emulator``'s test surface."""
+
+    def blocking(self) -> BlockingRealServer:
+        """The same server with the ``ThreadedEmulator``'s surface (and the same store)."""
+        return BlockingRealServer(**self._same_server())
+
+    async def create_legacy_authorization(
+        self,
+        username: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        password: str | None = None,
+        org_id: str | None = None,
+        user_id: str | None = None,
+        active: bool = True,
+        description: str = "",
+    ) -> LegacyAuthorization:
+        """Create a legacy authorization through the API with the operator token."""
+        return self._create_legacy(
+            username,
+            permissions,
+            password=password,
+            org_id=org_id,
+            user_id=user_id,
+            active=active,
+            description=description,
+        )
+
+    async def set_password(self, auth_id: str, password: str, *, check_rules: bool = True) -> None:
+        """Set a legacy authorization's password through the API."""
+        self._set_password(auth_id, password, check_rules=check_rules)
+
+    async def import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        org_id: str | None = None,
+        user_id: str | None = None,
+    ) -> LegacyAuthorization:
+        """Seed a 1.x user as ``influxd upgrade`` imports it (no rule checked)."""
+        return self._import_legacy_user(
+            username, password, permissions, org_id=org_id, user_id=user_id
+        )
+
+    async def password_matches(self, auth_id: str, password: str) -> bool:
+        """Whether ``password`` logs in as the authorization's username on ``/query``."""
+        return self._password_matches(auth_id, password)
+
+
+class BlockingRealServer(_RealSurface):
+    """A real server with the ``ThreadedEmulator``'s surface: every method a plain call."""
+
+    def create_legacy_authorization(
+        self,
+        username: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        password: str | None = None,
+        org_id: str | None = None,
+        user_id: str | None = None,
+        active: bool = True,
+        description: str = "",
+    ) -> LegacyAuthorization:
+        """Create a legacy authorization through the API with the operator token."""
+        return self._create_legacy(
+            username,
+            permissions,
+            password=password,
+            org_id=org_id,
+            user_id=user_id,
+            active=active,
+            description=description,
+        )
+
+    def set_password(self, auth_id: str, password: str, *, check_rules: bool = True) -> None:
+        """Set a legacy authorization's password through the API."""
+        self._set_password(auth_id, password, check_rules=check_rules)
+
+    def import_legacy_user(
+        self,
+        username: str,
+        password: str,
+        permissions: Iterable[Permission] | None = None,
+        *,
+        org_id: str | None = None,
+        user_id: str | None = None,
+    ) -> LegacyAuthorization:
+        """Seed a 1.x user as ``influxd upgrade`` imports it (no rule checked)."""
+        return self._import_legacy_user(
+            username, password, permissions, org_id=org_id, user_id=user_id
+        )
+
+    def password_matches(self, auth_id: str, password: str) -> bool:
+        """Whether ``password`` logs in as the authorization's username on ``/query``."""
+        return self._password_matches(auth_id, password)

@@ -2,8 +2,11 @@
 
 Hypothesis drives every legacy route (list with every filter, create with good and bad
 bodies, get, patch, delete, set password), v1 logins on ``/query`` and ``/write``, and
-the routing around them, with several callers. Each step sends the same request to a
-fresh emulator and a fresh real server and compares status, the headers in
+the routing around them, with several callers; and the v1 data plane
+(``dataplane_rules``): ``/api/v2/dbrps``, InfluxQL statements on ``/query`` and line
+protocol on ``/write``, with read-only, write-only and no-access v1 credentials. Each
+step sends the same request to a fresh emulator and a fresh real server and compares
+status, the headers in
 ``wirediff.COMPARED_HEADERS`` and the body byte for byte (so key order and indentation
 count), after IDs and tokens become symbols and timestamps ``<time>``.
 
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, rule, run_state_machine_as_test
 
 from aioinflux_legacyauth.emulator import (
     FAST_HASH_COST,
@@ -32,6 +35,13 @@ from aioinflux_legacyauth.emulator import (
     all_access_permissions,
     operator_permissions,
     permission,
+)
+from tests.realserver.api import Api
+from tests.realserver.dataplane_rules import (
+    QUIET_BUCKET,
+    V1_PASSWORD,
+    DataPlaneRules,
+    v1_credentials,
 )
 from tests.realserver.handle import RealServer
 from tests.realserver.wirediff import Basic, Req, Side, Sym, describe_difference
@@ -104,8 +114,12 @@ ROLES: dict[str, Callable[[Any], str]] = {
     ),
     "inactive": lambda server: server.mint_token(operator_permissions(), active=False),
     "buckets-reader": lambda server: server.mint_token([permission("read", "buckets")]),
+    "buckets-writer": lambda server: server.mint_token(
+        [permission("write", "buckets", org_id=server.org_id)]
+    ),
 }
-CALLERS = [*ROLES, "operator", "operator", "bearer", "none", "garbage"]
+CALLERS = [*ROLES, "operator", "operator", "bearer", "none", "garbage", "v1-basic"]
+BUCKETS = ["my-bucket", "other-bucket", QUIET_BUCKET]
 OTHER_ROUTES = [
     ("PUT", (PREFIX, "/", "{id}")),
     ("POST", (PREFIX, "/", "{id}")),
@@ -133,9 +147,11 @@ SPANS = [
 ]
 
 
-def _auth(caller: str) -> tuple[str | Sym, ...] | None:
+def _auth(caller: str) -> tuple[str | Sym, ...] | Basic | None:
     if caller == "none":
         return None
+    if caller == "v1-basic":  # a v1 credential where a v2 token belongs
+        return Basic("v1-both", V1_PASSWORD)
     if caller == "garbage":
         return ("Token nope",)
     if caller == "bearer":
@@ -144,7 +160,8 @@ def _auth(caller: str) -> tuple[str | Sym, ...] | None:
 
 
 class _Seeded:
-    """A server with the same tenancy on both sides: two users, two orgs, six tokens."""
+    """A server with the same tenancy on both sides: two users, two orgs, seven tokens,
+    the v1 credentials of ``v1_credentials`` and a DBRP mapping ``telegraf``."""
 
     def __init__(self, label: str, url: str, server: Any) -> None:
         self.side = Side(label, url)
@@ -164,6 +181,18 @@ class _Seeded:
         )
         for role, mint in ROLES.items():
             self.values[f"token:{role}"] = mint(self)
+        for username, (granted, active) in v1_credentials(server.org_id, server.buckets).items():
+            created = server.create_legacy_authorization(
+                username, granted, password=V1_PASSWORD, active=active
+            )
+            self.values[f"auth:{username}"] = created.id
+        telegraf = server.create_dbrp("telegraf", server.buckets["my-bucket"])
+        self.values["dbrp:telegraf"] = telegraf.id
+        # The system buckets' IDs show as their virtual mappings' IDs.
+        orgs = {server.org_id: "", self.values["org:other-org"]: "other-org:"}
+        for bucket in Api(url, server.token).call("GET", "/api/v2/buckets")["buckets"]:
+            name = f"bucket:{orgs[bucket['orgID']]}{bucket['name']}"
+            self.values.setdefault(name, bucket["id"])
 
     # The token minters read these, like a server handle's.
     @property
@@ -182,7 +211,7 @@ class _Seeded:
         return str(self.server.mint_token(permissions, active=active))
 
 
-class Differential(RuleBasedStateMachine):
+class Differential(DataPlaneRules):
     """Both servers get every request; any disagreement fails with the request and replies."""
 
     pool: RealServerPool
@@ -195,6 +224,7 @@ class Differential(RuleBasedStateMachine):
         self._process: RealInfluxdProcess | None = None
         self._emulator: ThreadedEmulator | None = None
         self.auths: list[str] = []
+        self.dbrps: list[str] = []
         self.usernames: list[str] = []
         self.passwords: list[str] = []
         self.owners: dict[str, str] = {}  # auth symbol -> username
@@ -203,8 +233,8 @@ class Differential(RuleBasedStateMachine):
     @initialize()
     def start_both(self) -> None:
         """A fresh emulator and a fresh real server, seeded alike."""
-        flags = ["--port", "0", "--token", OPERATOR_TOKEN, "--bucket", "my-bucket"]
-        self._process = self.pool.acquire([*flags, "--bucket", "other-bucket"])
+        flags = ["--port", "0", "--token", OPERATOR_TOKEN]
+        self._process = self.pool.acquire([*flags, *(f"--bucket={name}" for name in BUCKETS)])
         ready = self._process.ready
         real = RealServer(
             url=ready["url"],
@@ -219,11 +249,11 @@ class Differential(RuleBasedStateMachine):
         self._emulator = ThreadedEmulator(
             token=OPERATOR_TOKEN,
             hash_cost=FAST_HASH_COST,
-            buckets=["my-bucket", "other-bucket"],
+            buckets=BUCKETS,
             version=version,
         ).start()
         self.emu = _Seeded("emulator", self._emulator.url, self._emulator)
-        self.real = _Seeded(f"real influxd {version}", real.url, real)
+        self.real = _Seeded(f"real influxd {version}", real.url, real.blocking())
 
     def teardown(self) -> None:
         if self._emulator is not None:
@@ -233,26 +263,33 @@ class Differential(RuleBasedStateMachine):
 
     # --- the comparison ------------------------------------------------------------------
 
-    def exchange(
-        self,
-        request: Req,
-        *,
-        created: bool = False,
-    ) -> int:
-        """Send to both; fail on any difference; the (common) status."""
+    def caller_auth(self, caller: str) -> tuple[str | Sym, ...] | Basic | None:
+        """The Authorization header of a caller (a role's token, or a bad one)."""
+        return _auth(caller)
+
+    def exchange(self, request: Req, *, created: str | None = None) -> int:
+        """Send to both; fail on any difference; the (common) status.
+
+        ``created`` (``auth`` or ``dbrp``): a ``201`` on both sides made one, whose IDs
+        become a new symbol.
+        """
         self.counter[0] += 1
         sent = [(seeded, seeded.side.send(request)) for seeded in (self.emu, self.real)]
         if created and all(status == 201 for _, (status, _, _) in sent):
-            name = f"auth{len(self.auths) + 1}"
+            made = self.auths if created == "auth" else self.dbrps
+            name = f"{created}{len(made) + 1}"
             for seeded, (_, _, raw) in sent:
                 seeded.values[name] = json.loads(raw)["id"]
-                self.owners[name] = json.loads(raw)["token"]
-            self.auths.append(name)
+                if created == "auth":
+                    self.owners[name] = json.loads(raw)["token"]
+            made.append(name)
         replies = [seeded.side.normalise(*response) for seeded, response in sent]
         route = "".join(
             "{id}" if isinstance(part, Sym) or part in (UNKNOWN, *BAD_IDS) else part
             for part in request.path
         )
+        if route in ("/query", "/write"):
+            route += f" {str(dict(request.query).get('q', ''))[:24]}"
         self.statuses[f"{request.method} {route} {replies[1].status}"] += 1
         emulator, real = replies
         if emulator != real:
@@ -299,7 +336,7 @@ class Differential(RuleBasedStateMachine):
         """POST a legacy authorization."""
         if isinstance(body, dict) and body.get("token"):
             self.usernames.append(str(body["token"]))
-        self.exchange(Req("POST", (PREFIX,), auth=_auth(caller), body=body), created=True)
+        self.exchange(Req("POST", (PREFIX,), auth=_auth(caller), body=body), created="auth")
 
     @rule(
         caller=st.sampled_from(["operator", "operator", "operator", "all-access", "reader"]),

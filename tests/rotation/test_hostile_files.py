@@ -72,11 +72,16 @@ async def refused_rotation(
     emulator: ThreadedEmulator, journal: Path, count: int = 3
 ) -> tuple[JournalError, list[LegacyAuthorization]]:
     auths = seed(emulator, count)
-    emulator.requests.clear()
+    # The emulator's request log shows nothing was sent; a real server keeps none, and
+    # there the unchanged passwords say it.
+    logged = isinstance(emulator, ThreadedEmulator)
+    if logged:
+        emulator.requests.clear()
     async with LegacyAuthClient(emulator.url, emulator.token) as client:
         with pytest.raises(JournalError) as caught:
             await rotate(client, auths, journal=journal, sink=MemorySink())
-    assert emulator.requests.count(method="POST") == 0  # no password was sent
+    if logged:
+        assert emulator.requests.count(method="POST") == 0  # no password was sent
     assert all(emulator.password_matches(auth.id, OLD) for auth in auths)
     return caught.value, auths
 

@@ -116,6 +116,7 @@ async def test_a_rotation_sets_verifies_publishes_and_scrubs(
     assert stat.S_IMODE(output.stat().st_mode) == 0o600
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_running_a_finished_job_again_sends_nothing(
     legacyauth_emulator: ThreadedEmulator, tmp_path: Path
 ) -> None:
@@ -159,6 +160,7 @@ async def test_a_pending_password_is_resent_never_replaced(
     assert legacyauth_emulator.password_matches(auths[2].id, fresh)
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_a_verified_item_is_published_without_being_set_again(
     legacyauth_emulator: ThreadedEmulator, tmp_path: Path
 ) -> None:
@@ -215,6 +217,7 @@ async def test_inactive_authorizations_are_rotated_but_cannot_be_verified(
     assert report.complete
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 async def test_no_verify_sends_no_login(
     legacyauth_emulator: ThreadedEmulator, tmp_path: Path
 ) -> None:
@@ -310,6 +313,7 @@ async def test_a_bad_token_stops_the_job_and_a_resume_finishes_it(
     assert again.complete
 
 
+@pytest.mark.emulator_only(reason="fault injection")
 async def test_faults_on_the_way_lose_nothing(
     legacyauth_emulator: ThreadedEmulator, tmp_path: Path
 ) -> None:

@@ -1,4 +1,5 @@
-"""The 1.x ``influxdb`` client (``InfluxDBClient``) against the emulator, with v1 credentials.
+"""The 1.x ``influxdb`` client (``InfluxDBClient``) with v1 credentials, against the emulator
+(or, with ``--server``, a real server).
 
 What Grafana- and Telegraf-era tools do with a legacy credential: ping, list databases
 and retention policies, write points (read-write, read-only, a mistyped database), and
@@ -59,9 +60,11 @@ def _seed(emu: ThreadedEmulator, username: str, *, read: bool, write: bool) -> N
     emu.create_legacy_authorization(username, grants, password=PASSWORD)
 
 
-def test_ping_needs_204_and_the_version_header(connect: Connect) -> None:
-    """ping() returns the X-Influxdb-Version (it raises without one)."""
-    assert connect("nobody").ping() == "v2.7.12"
+def test_ping_needs_204_and_the_version_header(
+    connect: Connect, legacyauth_emulator: ThreadedEmulator
+) -> None:
+    """ping() returns the X-Influxdb-Version (it raises without one): the server's own."""
+    assert connect("nobody").ping() == legacyauth_emulator.version
 
 
 def test_databases_and_retention_policies(
@@ -74,8 +77,6 @@ def test_databases_and_retention_policies(
     emu.create_legacy_authorization("grafana", only_mine, password=PASSWORD)
     client = connect("grafana")
     assert client.get_list_database() == [{"name": "my-bucket"}]
-    # It asked for MessagePack, and decoded the emulator's.
-    assert emu.requests.records("GET", "/query")[-1].header("Accept") == "application/x-msgpack"
     assert client.get_list_retention_policies("my-bucket") == [
         {
             "name": "autogen",
@@ -85,6 +86,17 @@ def test_databases_and_retention_policies(
             "default": True,
         }
     ]
+
+
+@pytest.mark.emulator_only(reason="reads the request log")
+def test_the_client_asks_for_messagepack_and_decodes_it(
+    connect: Connect, legacyauth_emulator: ThreadedEmulator
+) -> None:
+    """The client asks for MessagePack, and decoded the emulator's answer."""
+    emu = legacyauth_emulator
+    _seed(emu, "grafana", read=True, write=False)
+    assert connect("grafana").get_list_database() == [{"name": "my-bucket"}]
+    assert emu.requests.records("GET", "/query")[-1].header("Accept") == "application/x-msgpack"
 
 
 def test_write_points_by_permission(

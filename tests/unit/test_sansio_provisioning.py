@@ -180,6 +180,9 @@ def test_v1_calls_send_basic_auth_never_the_token() -> None:
         assert _basic(request) == "grafana:pa:ss word"
         assert "s3cret-operator-token" not in repr(request.headers)
         assert "pa:ss word" not in repr(request)
+        encoded = request.headers["Authorization"].removeprefix("Basic ")
+        assert encoded not in repr(request)  # base64 is the password in plain sight
+        assert "'[secure]'" in repr(request.headers)
     assert "Authorization" not in v1.build_ping(HEADERS).request.headers
 
 

@@ -58,6 +58,7 @@ __all__ = ["STEPS", "LambdaSettings", "RotationStepError", "lambda_handler", "ro
 
 logger: Final = logging.getLogger("aioinflux_legacyauth.contrib.aws")
 
+#: The rotation steps Secrets Manager calls the function with, in the order it calls them.
 STEPS: Final = ("createSecret", "setSecret", "testSecret", "finishSecret")
 CURRENT: Final = "AWSCURRENT"
 PENDING: Final = "AWSPENDING"

@@ -79,6 +79,15 @@ class PasswordRules:
         if problems:
             raise PlatformError(INVALID, "\n".join(problems))
 
+    def panics_at_login(self, password: str) -> bool:
+        """Whether a v1 login with ``password`` panics the server.
+
+        ``ComparePassword`` runs ``IsPasswordStrong`` whether or not the password matched;
+        with ``--strong-passwords`` an empty one panics there, on the v1 path, which has
+        no recoverer (v2.7.12 and v2.9.1 drop the connection without an answer).
+        """
+        return self.strong and not password
+
     def allows_login(self, password: str) -> bool:
         """Whether a password that matched its hash may still log in.
 

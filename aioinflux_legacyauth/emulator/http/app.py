@@ -108,6 +108,8 @@ async def _front(request: web.Request, handler: Handler) -> web.StreamResponse:
                 FaultKind.DROP_BEFORE,
                 FaultKind.DROP_AFTER,
             )
+            # A handler that closed the connection (a modelled panic) answered nothing.
+            dropped = dropped or request.transport is None or request.transport.is_closing()
             status = None if dropped else response.status
             return response
         finally:
@@ -220,6 +222,10 @@ async def _serve_v1(request: web.Request, state: EmulatorState) -> web.StreamRes
         caller = await authenticate_v1(state, request)
     except PlatformError as exc:
         return error_response(exc, compact=True)
+    except ServerPanic:
+        # No recoverer on the v1 path: Go's server closes the connection unanswered.
+        _drop_connection(request)
+        return empty_response(500)
     serve = serve_query if request.path == "/query" else serve_write
     try:
         response = await serve(request, state, caller)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from ..._models import Action, AuthStatus, Permission, ResourceType
 from ..domain.errors import FORBIDDEN, UNAUTHORIZED, PlatformError
+from ..domain.passwords import ServerPanic
 from ..domain.store import LegacyRecord, TokenRecord
 from .state import EmulatorState
 
@@ -124,6 +125,8 @@ async def authenticate_v1(state: EmulatorState, request: web.Request) -> V1Calle
     No usable credentials: 401 ``unauthorized access``. Anything else that fails (wrong or
     unset password, inactive authorization or user, unknown token) is 401 ``Unauthorized``;
     a username with no legacy authorization falls back to trying the password as a v2 token.
+    An empty password for a legacy username under ``--strong-passwords`` raises
+    :class:`ServerPanic`, whatever the authorization's state: influxd panics there.
     """
     credentials = parse_v1_credentials(request)
     found: LegacyRecord | TokenRecord
@@ -135,6 +138,9 @@ async def authenticate_v1(state: EmulatorState, request: web.Request) -> V1Calle
     if credentials.scheme is not V1Scheme.TOKEN:
         legacy = store.legacy_by_username(credentials.username)
     if legacy is not None:
+        if state.passwords.panics_at_login(credentials.secret):
+            msg = "IsPasswordStrong of an empty password"  # never seen: nothing is answered
+            raise ServerPanic(msg)
         stored_hash = store.password_hash(legacy.id)
         if stored_hash is None or not await state.hasher.verify(credentials.secret, stored_hash):
             raise denied

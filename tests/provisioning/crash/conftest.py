@@ -1,4 +1,4 @@
-"""The crash tests' emulator: a threaded one (the driver is another process), with the
+"""The crash tests' server: threaded (the driver is another process), or --server's, with the
 buckets the jobs rescope between."""
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ import functools
 import random
 from typing import Any
 
+import pytest
+
 from aioinflux_legacyauth.emulator import Fault
 
 SEEDS = (21, 22, 23)
@@ -20,6 +22,8 @@ FORMATS = ("json", "env", "csv")
 #: Longer than start-up, the wait for progress (1.5 s) and any kill delay together: the
 #: held request keeps the job from finishing before the kill.
 HOLD = 4.0
+
+pytestmark = pytest.mark.emulator_only(reason="fault injection holds the job back")
 
 
 def delay_some(lab: Any, job: Any, rng: random.Random) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
+import pytest
+
 EXIT_JOURNAL_ERROR = 3  # driver.py's exit status for a JournalError
 
 
@@ -21,6 +23,7 @@ def snapshot(lab: Any, job: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.emulator_only(reason="reads the request log")
 def test_second_driver_on_a_locked_journal_fails_cleanly(lab: Any, wait_for_file: Any) -> None:
     job = lab.new_job("locked", concurrency=1)
     marker = job.directory.parent / "locked.paused"  # outside the job's directory

@@ -12,6 +12,8 @@ import functools
 import random
 from typing import Any
 
+import pytest
+
 from aioinflux_legacyauth.emulator import Fault
 
 SEEDS = range(6)
@@ -33,6 +35,7 @@ def random_kill(rng: random.Random) -> tuple[str, ...]:
     return ("--kill-after", f"{rng.uniform(0.0, 0.8):.3f}")
 
 
+@pytest.mark.emulator_only(reason="fault injection spreads the job out")
 def test_random_kill_then_resume(lab: Any) -> None:
     def scenario(job: Any, rng: random.Random) -> None:
         lab.crash(job, *random_kill(rng))
@@ -53,6 +56,7 @@ def test_random_kill_then_resume(lab: Any) -> None:
     lab.run_all(scenarios)
 
 
+@pytest.mark.emulator_only(reason="fault injection spreads the job out")
 def test_double_crash_then_resume(lab: Any) -> None:
     """Crash, resume and crash again, then resume to the end: the resumed run re-sends the
     passwords journaled by the first run (never new ones), and nothing is lost."""

@@ -1,0 +1,64 @@
+"""``create(password=...)`` cancelled while the POST is on its way: the server makes the
+credential, the call never learns its ID, and the rollback (which only starts once the
+password fails) never runs. A credential is left that nobody has a password for.
+
+Pending: the fix lies in ``_client.py`` (see the report of the attack branch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from aioinflux_legacyauth import (
+    AiohttpTransport,
+    LegacyAuthClient,
+    RawResponse,
+    Request,
+    RetryPolicy,
+    Timeout,
+)
+from aioinflux_legacyauth._transports import base_url
+from aioinflux_legacyauth.emulator import FAST_HASH_COST, Emulator
+
+
+class HeldCreate:
+    """The real transport; the create's answer is held until :attr:`release` is set."""
+
+    def __init__(self, url: str) -> None:
+        self.inner = AiohttpTransport(base_url(url))
+        self.applied, self.release = asyncio.Event(), asyncio.Event()
+
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
+        response = await self.inner.send(request, timeout=timeout)
+        if request.method == "POST" and request.path == "/private/legacy/authorizations":
+            self.applied.set()
+            await self.release.wait()
+        return response
+
+
+async def test_a_create_with_password_cancelled_in_flight_leaves_no_credential() -> None:
+    async with Emulator(hash_cost=FAST_HASH_COST) as emu:
+        transport = HeldCreate(emu.url)
+        async with LegacyAuthClient(
+            emu.url, emu.token, transport=transport, retry=RetryPolicy(instant=True)
+        ) as client:
+            task = asyncio.create_task(
+                client.create(
+                    username="grafana",
+                    org_id=emu.org_id,
+                    permissions=emu.bucket_permissions(),
+                    password="a-given-Password-1",
+                )
+            )
+            await transport.applied.wait()  # made on the server; the answer is on its way
+            task.cancel()
+            await asyncio.sleep(0)
+            transport.release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await asyncio.sleep(0.1)  # a rollback in the background has time to finish
+        await transport.inner.close()
+        # The caller was told nothing was made (CancelledError): nothing may be left.
+        assert emu.legacy_authorizations() == []
