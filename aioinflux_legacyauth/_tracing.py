@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import json
 import os
 import random
@@ -119,8 +120,8 @@ class TraceSpan:
         """The header value: compact JSON in the server's key order."""
         # What json.dumps writes for the whole object: the IDs are checked hex, so only the
         # baggage can need escaping.
-        baggage = json.dumps(dict(self.baggage), separators=(",", ":")) if self.baggage else "{}"
-        return f'{{"trace_id":"{self.trace_id}","span_id":"{self.span_id}","baggage":{baggage}}}'
+        head, tail = _header_parts(self)
+        return f"{head}{self.span_id}{tail}"
 
     @classmethod
     def from_header(cls, value: str) -> Self:
@@ -146,6 +147,22 @@ class TraceSpan:
 
 
 _trusted_span: Final = trusted_constructor(TraceSpan)
+
+
+def _header_parts(span: TraceSpan) -> tuple[str, str]:
+    """A span's header value before and after its span ID."""
+    # What json.dumps writes for the whole object: the IDs are checked hex, so only the
+    # baggage can need escaping.
+    baggage = json.dumps(dict(span.baggage), separators=(",", ":")) if span.baggage else "{}"
+    return f'{{"trace_id":"{span.trace_id}","span_id":"', f'","baggage":{baggage}}}'
+
+
+class _ChildHeader(str):
+    """The ``Zap-Trace-Span`` value of a new child of a checked span, made by
+    :func:`child_spans`: sent as it is, with no span object made for it."""
+
+    __slots__ = ()
+
 
 #: What callers may pass as ``trace_span=``: a span, or a header value sent verbatim.
 TraceSpanLike = TraceSpan | str
@@ -219,6 +236,8 @@ def resolve_trace_span(
 
 def trace_header_value(explicit: TraceSpanLike | None, default: TraceSpanLike | None) -> str | None:
     """The header value for one request (see :func:`resolve_trace_span`)."""
+    if type(explicit) is _ChildHeader:  # a bulk item's: made from a checked span
+        return explicit
     if type(explicit) is TraceSpan:  # a call's own span always wins: skip the resolution
         return explicit.to_header()
     span = resolve_trace_span(explicit, default)
@@ -254,6 +273,22 @@ def fan_out_parent(
 def child_span(parent: TraceSpanLike | None) -> TraceSpanLike | None:
     """A child of ``parent`` for one request of a fan-out; a verbatim string stays as it is."""
     return parent.child() if isinstance(parent, TraceSpan) else parent
+
+
+def child_spans(parent: TraceSpanLike | None) -> Callable[[], TraceSpanLike | None]:
+    """What makes each request of a fan-out its child of ``parent`` (see :func:`child_span`).
+
+    For a :class:`TraceSpan`, each is the child's header value itself, so an item of a bulk
+    job makes no span object and formats no JSON; it sends what ``child_span`` would.
+    """
+    if type(parent) is not TraceSpan:
+        return functools.partial(child_span, parent)
+    head, tail = _header_parts(parent)
+
+    def child() -> TraceSpanLike:
+        return _ChildHeader(f"{head}{_new_id()}{tail}")
+
+    return child
 
 
 def tracing_turned_off() -> bool:

@@ -19,7 +19,7 @@ from .._ids import is_hex_id, longer_than_an_id, not_an_id
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request, unread
-from .._tracing import TraceSpanLike, child_span
+from .._tracing import TraceSpanLike, child_spans
 from .._transports import Timeout
 from .callbacks import CallbackGuard
 from .engine import (
@@ -86,6 +86,7 @@ class CallJob:
         "_interpret",
         "_make_call",
         "_missing_ok",
+        "_new_span",
         "_op",
         "_options",
         "_parent",
@@ -120,6 +121,7 @@ class CallJob:
         self._retry = options.retry
         self._deadline = options.deadline
         self._parent = self._calls.fan_out_parent(options.trace_span)
+        self._new_span = child_spans(self._parent)
         self._describe = describe
         self._missing_ok = missing_ok
 
@@ -161,7 +163,7 @@ class CallJob:
         log = AttemptLog()
         try:
             # A password the policy refuses raises here, before anything is sent.
-            call = self._make_call(self._calls, key, payload, child_span(self._parent))
+            call = self._make_call(self._calls, key, payload, self._new_span())
             value = await self._execute(
                 call, timeout=self._timeout, retry=self._retry, deadline=self._deadline, log=log
             )

@@ -18,6 +18,7 @@ from aioinflux_legacyauth._ids import is_hex_id
 from aioinflux_legacyauth._tracing import (
     TRACE_HEADER,
     TraceSpan,
+    child_spans,
     current_trace_span,
     trace_header_value,
     use_trace_span,
@@ -421,3 +422,27 @@ def test_use_trace_span_none_turns_off_the_default() -> None:
 
     with use_trace_span(None):
         assert trace_header_value(None, default) is None
+
+
+@pytest.mark.parametrize(
+    "baggage", [{}, {"job": "rotate"}, {"quote": 'a"b\\c', "ünï": "cödé"}], ids=repr
+)
+def test_child_spans_send_what_child_span_sends(baggage: dict[str, str]) -> None:
+    """A bulk item's child header is a child_span()'s header: the parent's trace and
+    baggage, a new valid span ID each time; it is sent as it is."""
+    parent = TraceSpan(TRACE_ID, SPAN_ID, baggage)
+    new_child = child_spans(parent)
+
+    values = [trace_header_value(new_child(), None) for _ in range(50)]
+
+    children = [TraceSpan.from_header(value) for value in values]  # type: ignore[arg-type]
+    assert all(child.trace_id == TRACE_ID for child in children)
+    assert all(dict(child.baggage) == baggage for child in children)
+    assert len({child.span_id for child in children} | {SPAN_ID}) == 51
+    assert values == [child.to_header() for child in children]
+
+
+def test_child_spans_of_a_header_string_or_of_nothing() -> None:
+    """A verbatim header string is sent by every item as it is; no parent, no header."""
+    assert child_spans("custom-trace")() == "custom-trace"
+    assert child_spans(None)() is None
