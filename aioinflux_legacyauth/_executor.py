@@ -127,6 +127,12 @@ class Calls:
         """Change an authorization's status and/or description."""
         return sansio.build_update(self._prefix, auth_id, body, self.headers(trace_span))
 
+    def update_accepted(
+        self, auth_id: str, body: AuthorizationUpdate, trace_span: TraceSpanLike | None = None
+    ) -> Call[None]:
+        """:meth:`update`, its answer checked to be the server's document, not structured."""
+        return sansio.build_accepted_update(self._prefix, auth_id, body, self.headers(trace_span))
+
     def delete(self, auth_id: str, trace_span: TraceSpanLike | None = None) -> Call[bool]:
         """Delete one authorization (False: an earlier, unanswered attempt had)."""
         return sansio.build_delete(self._prefix, auth_id, self.headers(trace_span))

@@ -58,6 +58,7 @@ __all__ = [
     "Call",
     "RawResponse",
     "Request",
+    "build_accepted_update",
     "build_create",
     "build_delete",
     "build_find_bucket",
@@ -85,7 +86,6 @@ __all__ = [
     "parse_username_lookup",
     "parse_v1_login",
     "recover_delete",
-    "unread",
     "update_body",
     "v1_headers",
 ]
@@ -298,15 +298,30 @@ def _update_body(update: AuthorizationUpdate) -> bytes:
     return _json_body(get_converter().unstructure(update))
 
 
+def _update_request(
+    prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
+) -> Request:
+    body = _update_body(update)
+    path = f"{prefix}/{_auth_id_segment(auth_id)}"
+    return _new_request("PATCH", path, (), _with_json(headers), body)
+
+
 def build_update(
     prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
 ) -> Call[LegacyAuthorization]:
     """``PATCH {prefix}/{id}`` with only the fields to change (an absolute assignment, so
     resending it is safe)."""
-    body = _update_body(update)
-    path = f"{prefix}/{_auth_id_segment(auth_id)}"
-    request = _new_request("PATCH", path, (), _with_json(headers), body)
+    request = _update_request(prefix, auth_id, update, headers)
     return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
+
+
+def build_accepted_update(
+    prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
+) -> Call[None]:
+    """:func:`build_update`'s request, its answer checked by :func:`parse_accepted` (a bulk
+    update's: the document sent back is not structured into a model nobody reads)."""
+    request = _update_request(prefix, auth_id, update, headers)
+    return _new_call(request, parse_accepted, RetrySafety.IDEMPOTENT, None)
 
 
 def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[bool]:
@@ -558,11 +573,6 @@ def parse_accepted(request: Request, response: RawResponse) -> None:
     if not isinstance(document, dict):
         problem = f"expected a JSON object, got {type(document).__name__}"
         raise _decode_error(request, response, problem)
-
-
-def unread(call: Call[Any]) -> Call[None]:
-    """``call`` with its answer checked by :func:`parse_accepted` instead of its own parser."""
-    return _new_call(call.request, parse_accepted, call.safety, None)
 
 
 def parse_authorization(request: Request, response: RawResponse) -> LegacyAuthorization:

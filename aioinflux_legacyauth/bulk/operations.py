@@ -18,7 +18,7 @@ from .._executor import Calls, Executor
 from .._ids import is_hex_id, longer_than_an_id, not_an_id
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
-from .._sansio import Call, RawResponse, Request, unread
+from .._sansio import Call, RawResponse, Request
 from .._tracing import TraceSpanLike, child_spans
 from .._transports import Timeout
 from .callbacks import CallbackGuard
@@ -298,7 +298,7 @@ async def update_many(
     def patch(calls: Calls, key: str, _: None, span: TraceSpanLike | None) -> Call[Any]:
         # The report says whether each change was made; the authorization the server sends
         # back is not structured for it (a tenth of the client's CPU per item).
-        return unread(calls.update(key, body, span))
+        return calls.update_accepted(key, body, span)
 
     def read(calls: Calls, key: str, _: None, span: TraceSpanLike | None) -> Call[Any]:
         return _reading(calls.get(key, span), compare)

@@ -58,9 +58,11 @@ from aioinflux_legacyauth._sansio import (
     Call,
     _id_segment,
     _loads,
+    build_accepted_update,
     build_delete,
     build_get,
     build_update,
+    parse_accepted,
     parse_listing,
 )
 from aioinflux_legacyauth.bulk.report import ok_result, shared_head
@@ -552,3 +554,20 @@ def test_per_item_builders_build_ordinary_requests(build: Callable[..., Call[Any
     assert repr(request) == repr(rebuilt)
     assert "s3cret" not in repr(request)
     assert request.headers is not headers
+
+
+def test_a_bulk_update_sends_what_update_sends() -> None:
+    """The bulk update's PATCH is update()'s request; only how its answer is read differs
+    (checked to be a JSON object, not structured)."""
+    headers = {"Accept": "application/json", "Authorization": "Token s3cret"}
+    body = AuthorizationUpdate(status="inactive", description="off")
+    accepted = build_accepted_update("/p", "0d9c3a1e5b2f4000", body, headers)
+    full = build_update("/p", "0d9c3a1e5b2f4000", body, headers)
+
+    assert accepted.request == full.request
+    assert (accepted.parse, accepted.safety, accepted.recover) == (
+        parse_accepted,
+        full.safety,
+        None,
+    )
+    assert accepted.request.headers is not headers
