@@ -367,7 +367,12 @@ async def call_with_retries(
                 else deadline - (clock() - started + skipped)
             )
             try:
-                result = await _guarded(attempt, left, attempt_limit, number, label)
+                # An attempt that ends in time on its own needs no timer (a timer is not free).
+                result = await (
+                    attempt()
+                    if left is None or (attempt_limit is not None and attempt_limit <= left)
+                    else _before_deadline(attempt, left, number, label)
+                )
                 if parse is not None:
                     result = parse(result)
             except (TransportError, APIError) as exc:
@@ -429,20 +434,6 @@ def _ended(
     if recover is None:
         raise error
     return recover(error, log)
-
-
-def _guarded(
-    attempt: Callable[[], Awaitable[Any]],
-    left: float | None,
-    attempt_limit: float | None,
-    number: int,
-    label: tuple[str, str],
-) -> Awaitable[Any]:
-    """Attempt ``number``, cut off at the deadline ``left`` seconds away if it could outlast
-    it; an attempt whose own timeout ends it in time runs as it is (a timer is not free)."""
-    if left is None or (attempt_limit is not None and attempt_limit <= left):
-        return attempt()
-    return _before_deadline(attempt, left, number, label)
 
 
 async def _before_deadline(
