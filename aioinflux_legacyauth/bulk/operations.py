@@ -83,6 +83,7 @@ class CallJob:
         "_describe",
         "_execute",
         "_executor",
+        "_first_try",
         "_interpret",
         "_make_call",
         "_missing_ok",
@@ -122,6 +123,8 @@ class CallJob:
         self._deadline = options.deadline
         self._parent = self._calls.fan_out_parent(options.trace_span)
         self._new_span = child_spans(self._parent)
+        #: The last answer that took one attempt, and its results' shared head.
+        self._first_try: tuple[Done | None, tuple[Any, ...]] = (None, ())
         self._describe = describe
         self._missing_ok = missing_ok
 
@@ -167,13 +170,19 @@ class CallJob:
             value = await self._execute(
                 call, timeout=self._timeout, retry=self._retry, deadline=self._deadline, log=log
             )
-            outcome, status, message = self._interpret(value)
+            done = self._interpret(value)
         except LegacyAuthError as error:
             return result_from_error(key, self._op, error, log, missing_ok=self._missing_ok)
         except Exception as error:  # a bug: unknown once an attempt may have been applied
             return unexpected_result(key, self._op, error, log)
+        outcome, status, message = done
         if message is None:  # the common case, built without keyword parsing
-            return ok_result(key, shared_head(self._op, outcome, status, log.attempts), log.elapsed)
+            if done is self._first_try[0] and log.attempts == 1:  # the most common: reused
+                return ok_result(key, self._first_try[1], log.elapsed)
+            head = shared_head(self._op, outcome, status, log.attempts)
+            if log.attempts == 1:
+                self._first_try = (done, head)
+            return ok_result(key, head, log.elapsed)
         return ItemResult(
             key=key,
             op=self._op,
