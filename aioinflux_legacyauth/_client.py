@@ -442,12 +442,47 @@ class LegacyAuthClient:
             permissions=perms,
         )
         call = self._calls.create(body, trace_span)
-        created = await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
-        if password is not None:
-            await self._set_initial_password(
-                created, password, trace_span, timeout=timeout, retry=retry, deadline=deadline
-            )
+        if password is None:
+            return await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
+        creating = asyncio.ensure_future(
+            self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
+        )
+        try:
+            created = await asyncio.shield(creating)
+        except asyncio.CancelledError as exc:
+            # The POST may already have made it: a credential whose password nobody got.
+            await self._undo_cancelled_create(creating, trace_span, exc)
+            raise
+        await self._set_initial_password(
+            created, password, trace_span, timeout=timeout, retry=retry, deadline=deadline
+        )
         return created
+
+    async def _undo_cancelled_create(
+        self,
+        creating: asyncio.Future[LegacyAuthorization],
+        trace_span: TraceSpanLike | None,
+        cancelled: asyncio.CancelledError,
+    ) -> None:
+        """Let a cancelled create's request finish, then delete what it made."""
+
+        async def undo() -> str | None:
+            try:
+                created = await creating
+            except BaseException:  # it failed, or was cancelled too: nothing known was made
+                return None
+            return await self._rollback(created, trace_span)
+
+        rollback = asyncio.ensure_future(undo())
+        try:
+            note = await asyncio.shield(rollback)
+        except asyncio.CancelledError:
+            cancelled.add_note(
+                "rollback: deleting what the create made continues in the background"
+            )
+        else:
+            if note:
+                cancelled.add_note(note)
 
     async def _default_org_id(
         self,

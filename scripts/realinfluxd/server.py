@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import http.client
 import json
 import secrets
@@ -20,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .cache import cache_root
 
 __all__ = ["ServerOptions", "StartupError", "running_server", "serve_until_stopped"]
 
@@ -205,6 +208,22 @@ def _spawn(argv: list[str], log: Path | None) -> subprocess.Popen[bytes]:
         )
 
 
+@contextlib.contextmanager
+def _port_lock() -> Iterator[None]:
+    """Held from choosing a free port until influxd answers on it.
+
+    Servers started side by side (the test suite starts a spare while a test runs) could
+    otherwise pick the same free port: the one that loses the bind exits, but its /health
+    can be answered by the other first, and it would then onboard a server not its own
+    (``POST /api/v2/setup`` answered 422).
+    """
+    path = cache_root() / "influxd" / "ports.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
 def _start(
     binary: Path, options: ServerOptions, data: Path, log: Path | None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -213,18 +232,19 @@ def _start(
     attempt = 0
     while True:
         attempt += 1
-        port = _free_port(options.host, options.port)
-        url = f"http://{host}:{port}"
-        process = _spawn(_argv(binary, options, data, port), log)
-        try:
-            _wait_healthy(url, process, log)
-        except BaseException:
-            _stop(process)
-            # Port 0: the free port we picked may be taken before influxd binds it.
-            if options.port or attempt == _PORT_ATTEMPTS:
-                raise
-        else:
-            return process, url
+        with _port_lock():
+            port = _free_port(options.host, options.port)
+            url = f"http://{host}:{port}"
+            process = _spawn(_argv(binary, options, data, port), log)
+            try:
+                _wait_healthy(url, process, log)
+            except BaseException:
+                _stop(process)
+                # Port 0: a stranger may take the free port before influxd binds it.
+                if options.port or attempt == _PORT_ATTEMPTS:
+                    raise
+                continue
+        return process, url
 
 
 @contextlib.contextmanager

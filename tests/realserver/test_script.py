@@ -3,8 +3,10 @@ flags, and a clean stop on SIGTERM and Ctrl-C that leaves no data directory behi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
+from scripts.realinfluxd.cache import cache_root
 from tests.realserver.api import Api
 from tests.realserver.process import SCRIPT
 
@@ -154,3 +157,37 @@ def test_a_taken_port_is_a_clear_error(script: ScriptRun) -> None:
     assert second.stdout == ""
     assert f"port {port} is already in use" in second.stderr
     assert list(script.temp_root.iterdir()) == []
+
+
+def test_a_start_waits_for_others_to_bind_their_port(script: ScriptRun) -> None:
+    """Starts take turns from choosing a free port until influxd answers on it, so two
+    started side by side never pick the same port and onboard each other's server."""
+    lock_path = cache_root() / "influxd" / "ports.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as if another start were under way
+        process = subprocess.Popen(  # noqa: S603 - our own script, fixed flags
+            [sys.executable, str(SCRIPT), "--port", "0", "--quiet", *script.release],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=script.env(),
+        )
+        try:
+            assert process.stdout is not None
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                assert selector.select(timeout=3) == []  # no ready line while we hold it
+        except BaseException:
+            process.kill()
+            process.communicate(timeout=60)
+            raise
+    try:
+        line = process.stdout.readline()
+        assert line, process.communicate(timeout=30)
+        ready = json.loads(line)
+        assert Api(ready["url"], ready["token"]).call("GET", "/api/v2/setup") == {"allowed": False}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    assert process.returncode == 0
