@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, Protocol, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 
@@ -27,7 +27,7 @@ from ._errors import (
     LegacyAuthError,
     NotFoundError,
 )
-from ._executor import Calls, Executor
+from ._executor import Calls, ExecuteFunction, Executor
 from ._ids import is_hex_id
 from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
@@ -808,21 +808,6 @@ class LegacyAuthClient:
         return await operations.set_passwords(self.executor, pairs, options)
 
 
-class _Execute(Protocol):
-    """The funnel's signature, as :class:`Executor` gives it."""
-
-    def __call__(
-        self,
-        call: Call[_T],
-        /,
-        *,
-        timeout: Timeout | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        log: AttemptLog | None = None,
-    ) -> Awaitable[_T]: ...
-
-
 class _ClientExecutor:
     """A client as the :class:`Executor` protocol shows it to the layers built on it."""
 
@@ -832,7 +817,7 @@ class _ClientExecutor:
         self._client = client
         #: ``execute(call, *, timeout=, retry=, deadline=, log=)``: the client's funnel
         #: itself, not a method that calls it (one call fewer for every request of a job).
-        self.execute: _Execute = client._execute
+        self.execute: ExecuteFunction = client._execute
 
     @property
     def calls(self) -> Calls:
