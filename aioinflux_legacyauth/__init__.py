@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, LegacyAuthClient
 from ._errors import (
@@ -55,10 +55,25 @@ from ._transports import Timeout, Transport
 from ._transports.aiohttp import DEFAULT_MAX_BODY_SIZE, AiohttpTransport
 from .bulk import BulkError, BulkReport, ItemResult, Outcome
 
-try:
-    __version__ = version("aioinflux-legacyauth")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    __version__: str
+
+
+def __getattr__(name: str) -> Any:
+    # __version__ is read from the installed metadata when first asked for (PEP 562):
+    # importlib.metadata and its search of every installed distribution cost an import.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            found = version("aioinflux-legacyauth")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+            found = "0+unknown"
+        globals()["__version__"] = found
+        return found
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = [
     "DEFAULT_DEADLINE",

@@ -13,14 +13,13 @@ import functools
 import logging
 import math
 import os
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 
 from . import _sansio as sansio
-from ._config import missing_token_message, read_settings
 from ._errors import (
     ArgumentError,
     ClientStateError,
@@ -28,7 +27,7 @@ from ._errors import (
     LegacyAuthError,
     NotFoundError,
 )
-from ._executor import Calls, Executor
+from ._executor import Calls, ExecuteFunction, Executor
 from ._ids import is_hex_id
 from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
@@ -107,6 +106,7 @@ class LegacyAuthClient:
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         self._url = base_url(url)
+        self._url_text = str(self._url)  # what instrumentation is told, with every call
         token = check_text("token", token, secret=True)
         self._timeout = as_timeout(timeout)
         self._deadline = check_deadline(deadline)
@@ -158,6 +158,9 @@ class LegacyAuthClient:
         ``INFLUX_CONFIGS_PATH``). Keyword arguments override everything. Raises
         :class:`ConfigurationError` when no token is found or a setting cannot be used.
         """
+        # Imported here: the environment and the config file (TOML) are read by this alone.
+        from ._config import missing_token_message, read_settings  # noqa: PLC0415
+
         settings = read_settings(environ, config=config, configs_path=configs_path)
         options: dict[str, Any] = {
             "verify_ssl": settings.verify_ssl,
@@ -178,7 +181,7 @@ class LegacyAuthClient:
     @property
     def url(self) -> str:
         """The server's base URL."""
-        return str(self._url)
+        return self._url_text
 
     @property
     def prefix(self) -> str:
@@ -313,7 +316,7 @@ class LegacyAuthClient:
         def run(traced: Call[_T], attempts: AttemptLog) -> Awaitable[_T]:
             return self._send(traced, timeout, retry, deadline, attempts)
 
-        return instrumentation.execute(call, run, log=log, url=self.url, prefix=self.prefix)
+        return instrumentation.execute(call, run, log=log, url=self._url_text, prefix=self.prefix)
 
     def _send(
         self,
@@ -324,27 +327,28 @@ class LegacyAuthClient:
         log: AttemptLog | None,
     ) -> Awaitable[_T]:
         """The funnel's work: the attempts of ``call`` with retries, then its recovery."""
-        transport = self._live_transport()
-        attempt_timeout = self._timeout_for(timeout)
-        if call.recover is not None and log is None:
-            log = AttemptLog()
+        transport = self._transport
+        if transport is None:
+            transport = self._live_transport()  # raises
+        # _timeout_for, _policy_for and _deadline_for, inline: a bulk job passes its own,
+        # checked once for the whole job, with each of its requests.
+        attempt_timeout = self._timeout if timeout is None else as_timeout(timeout)
+        policy = self._retry if retry is None or retry is self._retry else self._policy_for(retry)
         request = call.request
-        pending = call_with_retries(
+        return call_with_retries(
             functools.partial(transport.send, request, timeout=attempt_timeout),
             parse=functools.partial(call.parse, request),
-            policy=self._policy_for(retry),
+            policy=policy,
             budget=self._budget,
             safety=call.safety,
             log=log,
             # The retry engine keeps it: between attempts, and around any attempt whose own
             # timeout would not end it in time (so most calls need no timer at all).
-            deadline=self._deadline_for(deadline),
+            deadline=self._deadline if deadline is None else check_deadline(deadline),
             attempt_limit=attempt_timeout.total,
             label=(request.method, request.path),
+            recover=call.recover,
         )
-        if call.recover is None or log is None:
-            return pending
-        return _recovering(pending, call.recover, log)
 
     # -- the operations ------------------------------------------------------------------
 
@@ -804,23 +808,16 @@ class LegacyAuthClient:
         return await operations.set_passwords(self.executor, pairs, options)
 
 
-async def _recovering(
-    pending: Awaitable[_T], recover: Callable[[LegacyAuthError, AttemptLog], _T], log: AttemptLog
-) -> _T:
-    """``pending``, or what its call's ``recover`` makes of the error that ended it."""
-    try:
-        return await pending
-    except LegacyAuthError as error:
-        return recover(error, log)
-
-
 class _ClientExecutor:
     """A client as the :class:`Executor` protocol shows it to the layers built on it."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "execute")
 
     def __init__(self, client: LegacyAuthClient) -> None:
         self._client = client
+        #: ``execute(call, *, timeout=, retry=, deadline=, log=)``: the client's funnel
+        #: itself, not a method that calls it (one call fewer for every request of a job).
+        self.execute: ExecuteFunction = client._execute
 
     @property
     def calls(self) -> Calls:
@@ -830,16 +827,3 @@ class _ClientExecutor:
     def check_open(self) -> None:
         """Raise :class:`ClientStateError` unless the client is open."""
         self._client._live_transport()
-
-    def execute(
-        self,
-        call: Call[_T],
-        /,
-        *,
-        timeout: Timeout | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        log: AttemptLog | None = None,
-    ) -> Awaitable[_T]:
-        """Run ``call`` through the client's funnel."""
-        return self._client._execute(call, timeout=timeout, retry=retry, deadline=deadline, log=log)

@@ -5,19 +5,22 @@ It maps Python names to the server's JSON keys (``username`` <-> ``token``,
 unknown response keys and leaves optional keys out of request bodies. The wire names
 live in :data:`WIRE_NAMES` alone: the cattrs overrides, the hand-written structure hooks,
 the list filter keys and the ``/api/v2`` lookups all read them from there.
+
+The converter (and cattrs with it) is built at its first use, by :func:`get_converter` or
+the module attribute ``converter``: the hand-written hooks that read responses need
+neither, and importing the package stays cheap.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._models import (
     Action,
@@ -39,6 +42,12 @@ from ._models import (
     trusted_constructor,
 )
 
+if TYPE_CHECKING:
+    import cattrs
+
+    #: The converter shared by the client, the emulator and the tests (built on first use).
+    converter: cattrs.Converter
+
 _E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
@@ -47,6 +56,7 @@ __all__ = [
     "WIRE_NAMES",
     "converter",
     "format_timestamp",
+    "get_converter",
     "make_base_converter",
     "parse_timestamp",
     "renames",
@@ -108,6 +118,8 @@ _SELF: Final = wire_name("self_")
 
 def renames(cls: type[Any]) -> dict[str, Any]:
     """The cattrs ``override(rename=...)`` of each field of ``cls`` the table renames."""
+    from cattrs.gen import override  # noqa: PLC0415 - cattrs only once a converter is built
+
     fields = attrs.fields(cls)
     return {f.name: override(rename=wire_name(f.name)) for f in fields if f.name in WIRE_NAMES}
 
@@ -270,7 +282,9 @@ def _timestamp(value: object) -> datetime:
     return parsed
 
 
-def _structure_authorization_fast(o: Any, _: object = None) -> LegacyAuthorization:
+def _structure_authorization_fast(
+    o: Any, _: object = None, permissions: Callable[[Any], tuple[Permission, ...]] | None = None
+) -> LegacyAuthorization:
     description = o["description"] if "description" in o else ""  # noqa: SIM401
     if not isinstance(description, str):
         _not_text(description)
@@ -299,6 +313,14 @@ def _structure_authorization_fast(o: Any, _: object = None) -> LegacyAuthorizati
     user_id = o[_USER_ID]
     if not isinstance(user_id, str):
         _not_text(user_id)
+    granted = (permissions or _structure_permissions_fast)(o["permissions"])
+    created_text = o[_CREATED_AT]
+    created_at = _timestamp(created_text)
+    updated_text = o[_UPDATED_AT]
+    # Never updated: the same instant, read once (the string was checked with the first).
+    same = updated_text is created_text or (
+        type(updated_text) is str and updated_text == created_text
+    )
     return _new_authorization(
         auth_id,
         username,
@@ -308,11 +330,34 @@ def _structure_authorization_fast(o: Any, _: object = None) -> LegacyAuthorizati
         org,
         user_id,
         user,
-        _structure_permissions_fast(o["permissions"]),
+        granted,
         links,
-        _timestamp(o[_CREATED_AT]),
-        _timestamp(o[_UPDATED_AT]),
+        created_at,
+        created_at if same else _timestamp(updated_text),
     )
+
+
+def _shared_permissions() -> Callable[[Any], tuple[Permission, ...]]:
+    """:func:`_structure_permissions_fast` for one list, which gives the items that grant
+    the same permissions one tuple of them (frozen, so sharing is invisible): many
+    credentials do, and each needs three objects fewer to build and to keep."""
+    memo: dict[object, tuple[Permission, ...]] = {}
+
+    def structure(value: object) -> tuple[Permission, ...]:
+        try:
+            # What decides the result: each permission's action and resource fields.
+            key = tuple([(p["action"], tuple(p["resource"].items())) for p in value])  # type: ignore[attr-defined]
+            found = memo.get(key)
+        except (TypeError, KeyError, AttributeError):
+            # Not the usual shape (or unhashable values): read as it is, and so refused.
+            return _structure_permissions_fast(value)
+        if found is None:
+            # Only a list the checks accept is kept: a key holding anything but strings
+            # never equals one of those.
+            found = memo[key] = _structure_permissions_fast(value)
+        return found
+
+    return structure
 
 
 def _structure_authorizations_fast(
@@ -355,10 +400,11 @@ def structure_owned_list(document: Any) -> AuthorizationList:
         msg = f"expected a list of LegacyAuthorization, got {type(items).__name__}"
         raise TypeError(msg)
     structure = _structure_authorization_fast
+    permissions = _shared_permissions()
     authorizations = []
     for index, item in enumerate(items):
         items[index] = None
-        authorizations.append(structure(item))
+        authorizations.append(structure(item, None, permissions))
     return _new_authorization_list(links, tuple(authorizations))
 
 
@@ -404,6 +450,9 @@ def make_base_converter() -> cattrs.Converter:
     :data:`converter` adds the hand-written structure hooks to it; the test suite adds the
     ones cattrs generates from the same table, the reference the fast ones are held to.
     """
+    import cattrs  # noqa: PLC0415 - imported when the first converter is built
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn  # noqa: PLC0415
+
     # detailed_validation=False: response parsing is on the hot path of list() and bulk
     # jobs; a failure still surfaces as ResponseDecodeError naming the bad key.
     conv = cattrs.Converter(detailed_validation=False, prefer_attrib_converters=False)
@@ -451,5 +500,15 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-#: The converter shared by the client, the emulator and the tests.
-converter: Final[cattrs.Converter] = _make_converter()
+@functools.cache
+def get_converter() -> cattrs.Converter:
+    """The converter shared by the client, the emulator and the tests, built at first use."""
+    return _make_converter()
+
+
+def __getattr__(name: str) -> Any:
+    # ``converter`` is made when first asked for (PEP 562), so importing costs nothing.
+    if name == "converter":
+        return get_converter()
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -33,7 +33,7 @@ from ._sansio import Call
 from ._tracing import TRACE_HEADER, TraceSpanLike, fan_out_parent, trace_header_value
 from ._transports import Timeout
 
-__all__ = ["Calls", "Executor"]
+__all__ = ["Calls", "ExecuteFunction", "Executor"]
 
 _T = TypeVar("_T")
 # Named here: inside Calls, ``list`` is the method of that name.
@@ -126,6 +126,12 @@ class Calls:
     ) -> Call[LegacyAuthorization]:
         """Change an authorization's status and/or description."""
         return sansio.build_update(self._prefix, auth_id, body, self.headers(trace_span))
+
+    def update_accepted(
+        self, auth_id: str, body: AuthorizationUpdate, trace_span: TraceSpanLike | None = None
+    ) -> Call[None]:
+        """:meth:`update`, its answer checked to be the server's document, not structured."""
+        return sansio.build_accepted_update(self._prefix, auth_id, body, self.headers(trace_span))
 
     def delete(self, auth_id: str, trace_span: TraceSpanLike | None = None) -> Call[bool]:
         """Delete one authorization (False: an earlier, unanswered attempt had)."""
@@ -258,6 +264,28 @@ class Calls:
         return v1.build_write_probe(username, password, database, retention_policy, headers)
 
 
+class ExecuteFunction(Protocol):
+    """``execute(call, *, timeout=, retry=, deadline=, log=)``: an executor's funnel."""
+
+    def __call__(
+        self,
+        call: Call[_T],
+        /,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        deadline: float | None = None,
+        log: AttemptLog | None = None,
+    ) -> Awaitable[_T]:
+        """Run ``call`` with the client's transport, timeout, retries and retry budget.
+
+        ``retry`` replaces the client's attempts and backoff for this call; the budget
+        stays the client's. ``deadline`` (seconds; ``math.inf``: none) replaces the
+        client's bound on the whole call. ``log`` collects what the attempts did.
+        """
+        ...
+
+
 class Executor(Protocol):
     """What layers built on a client need from it: its calls, and the funnel that runs them.
 
@@ -274,20 +302,8 @@ class Executor(Protocol):
         """Raise :class:`ClientStateError` unless the client is open."""
         ...
 
-    def execute(
-        self,
-        call: Call[_T],
-        /,
-        *,
-        timeout: Timeout | None = None,
-        retry: RetryPolicy | None = None,
-        deadline: float | None = None,
-        log: AttemptLog | None = None,
-    ) -> Awaitable[_T]:
-        """Run ``call`` with the client's transport, timeout, retries and retry budget.
-
-        ``retry`` replaces the client's attempts and backoff for this call; the budget
-        stays the client's. ``deadline`` (seconds; ``math.inf``: none) replaces the
-        client's bound on the whole call. ``log`` collects what the attempts did.
-        """
+    @property
+    def execute(self) -> ExecuteFunction:
+        """The funnel: ``execute(call)`` runs ``call`` as the client's own methods do (see
+        :class:`ExecuteFunction`)."""
         ...

@@ -322,6 +322,7 @@ async def call_with_retries(
     deadline: float | None = None,
     attempt_limit: float | None = None,
     label: tuple[str, str] = ("", ""),
+    recover: Callable[[LegacyAuthError, AttemptLog], T] | None = None,
 ) -> T:
     """Await ``attempt()`` until it succeeds or retrying must stop; return its result.
 
@@ -336,6 +337,11 @@ async def call_with_retries(
     timeout): attempts that end before the deadline anyway run without a timer. Under
     ``instant`` the skipped waits count as time spent. ``label`` is the request's
     (method, path), for the error of an attempt cut off at the deadline.
+
+    ``recover``, if given, decides what the library error that ends the call means:
+    ``recover(error, log)`` returns the call's result, or raises. It is a call's
+    ``recover``, run here rather than in a coroutine around this one (which every wait of
+    the request would cross again).
 
     Failures that stop the call re-raise the attempt's own exception object, with a note
     (``add_note``) saying why retrying stopped. Exceptions other than
@@ -354,9 +360,19 @@ async def call_with_retries(
         while True:
             number += 1
             log.attempts += 1
-            left = None if deadline is None else deadline - (clock() - started + skipped)
+            # The first attempt starts now: its whole deadline is left, without a clock read.
+            left = (
+                deadline
+                if deadline is None or number == 1
+                else deadline - (clock() - started + skipped)
+            )
             try:
-                result = await _guarded(attempt, left, attempt_limit, number, label)
+                # An attempt that ends in time on its own needs no timer (a timer is not free).
+                result = await (
+                    attempt()
+                    if left is None or (attempt_limit is not None and attempt_limit <= left)
+                    else _before_deadline(attempt, left, number, label)
+                )
                 if parse is not None:
                     result = parse(result)
             except (TransportError, APIError) as exc:
@@ -364,7 +380,7 @@ async def call_with_retries(
             except LegacyAuthError as exc:
                 # A 2xx whose body did not decode, a closed client...: retrying cannot help.
                 log.last_error = exc
-                raise
+                return _ended(exc, recover, log)
             except asyncio.CancelledError:
                 # Cancelled in flight: the server may still apply the request (section 2.3).
                 log.ambiguous = True
@@ -383,7 +399,7 @@ async def call_with_retries(
                 error, verdict, number=number, policy=policy, budget=budget, rand=rand, left=left
             )
             if delay is None:
-                raise error
+                return _ended(error, recover, log)
             last_retry_timeout = verdict.timeout
             log.delays.append(delay)
             logger.debug(
@@ -409,18 +425,15 @@ async def call_with_retries(
         log.elapsed = elapsed_before + (clock() - started)
 
 
-def _guarded(
-    attempt: Callable[[], Awaitable[Any]],
-    left: float | None,
-    attempt_limit: float | None,
-    number: int,
-    label: tuple[str, str],
-) -> Awaitable[Any]:
-    """Attempt ``number``, cut off at the deadline ``left`` seconds away if it could outlast
-    it; an attempt whose own timeout ends it in time runs as it is (a timer is not free)."""
-    if left is None or (attempt_limit is not None and attempt_limit <= left):
-        return attempt()
-    return _before_deadline(attempt, left, number, label)
+def _ended(
+    error: LegacyAuthError,
+    recover: Callable[[LegacyAuthError, AttemptLog], T] | None,
+    log: AttemptLog,
+) -> T:
+    """Raise the error that ended the call, unless the call's ``recover`` makes a result of it."""
+    if recover is None:
+        raise error
+    return recover(error, log)
 
 
 async def _before_deadline(

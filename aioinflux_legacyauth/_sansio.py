@@ -11,10 +11,12 @@ here too. Tests call all of it without an event loop.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import gc
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, Generic, TypeVar
 from urllib.parse import quote
 
@@ -24,7 +26,7 @@ from ._converter import (
     DEFAULT_PREFIX,
     LIST_FILTER_FIELDS,
     LIST_FILTER_KEYS,
-    converter,
+    get_converter,
     structure_authorization,
     structure_owned_list,
     wire_name,
@@ -39,6 +41,7 @@ from ._errors import (
 )
 from ._headers import SecretText
 from ._ids import is_hex_id, longer_than_an_id, not_an_id
+from ._json import fast_loads
 from ._models import (
     AuthorizationCreate,
     AuthorizationList,
@@ -55,6 +58,7 @@ __all__ = [
     "Call",
     "RawResponse",
     "Request",
+    "build_accepted_update",
     "build_create",
     "build_delete",
     "build_find_bucket",
@@ -68,6 +72,7 @@ __all__ = [
     "build_v1_login",
     "check_text",
     "normalize_prefix",
+    "parse_accepted",
     "parse_authorization",
     "parse_authorization_list",
     "parse_bucket_id",
@@ -282,7 +287,7 @@ def build_create(
 
     Resent only when it cannot have reached the server: a replay could create it twice.
     """
-    body = _json_body(converter.unstructure(create))
+    body = _json_body(get_converter().unstructure(create))
     request = Request("POST", prefix, (), _with_json(headers), body)
     return Call(request, parse_authorization, RetrySafety.UNSENT_ONLY)
 
@@ -290,7 +295,15 @@ def build_create(
 @functools.lru_cache(maxsize=32)
 def _update_body(update: AuthorizationUpdate) -> bytes:
     # A bulk update sends one body many times: encode it once.
-    return _json_body(converter.unstructure(update))
+    return _json_body(get_converter().unstructure(update))
+
+
+def _update_request(
+    prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
+) -> Request:
+    body = _update_body(update)
+    path = f"{prefix}/{_auth_id_segment(auth_id)}"
+    return _new_request("PATCH", path, (), _with_json(headers), body)
 
 
 def build_update(
@@ -298,10 +311,17 @@ def build_update(
 ) -> Call[LegacyAuthorization]:
     """``PATCH {prefix}/{id}`` with only the fields to change (an absolute assignment, so
     resending it is safe)."""
-    body = _update_body(update)
-    path = f"{prefix}/{_auth_id_segment(auth_id)}"
-    request = _new_request("PATCH", path, (), _with_json(headers), body)
+    request = _update_request(prefix, auth_id, update, headers)
     return _new_call(request, parse_authorization, RetrySafety.IDEMPOTENT, None)
+
+
+def build_accepted_update(
+    prefix: str, auth_id: str, update: AuthorizationUpdate, headers: Mapping[str, str]
+) -> Call[None]:
+    """:func:`build_update`'s request, its answer checked by :func:`parse_accepted` (a bulk
+    update's: the document sent back is not structured into a model nobody reads)."""
+    request = _update_request(prefix, auth_id, update, headers)
+    return _new_call(request, parse_accepted, RetrySafety.IDEMPOTENT, None)
 
 
 def build_delete(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[bool]:
@@ -433,12 +453,35 @@ def _has_lone_surrogate(body: bytes, document: Any) -> bool:
     return False
 
 
+class _LoneSurrogateError(Exception):
+    """A string in the document is not valid Unicode text (never a ValueError: see below)."""
+
+
+def _decode(body: bytes) -> Any:
+    """The document in ``body``; for a body that is not one, what ``json`` raises for it.
+
+    orjson (when installed) reads what it can; what it refuses, the standard library
+    decides, so the documents and errors are those of ``json`` either way (see ``_json``).
+    orjson never lets a lone surrogate through, so only ``json``'s documents are checked.
+    """
+    fast = fast_loads()
+    if fast is not None:
+        try:
+            return fast(body)
+        except ValueError:
+            pass
+    document = _loads(body)
+    if _has_lone_surrogate(body, document):
+        raise _LoneSurrogateError
+    return document
+
+
 def _json_document(request: Request, response: RawResponse) -> Any:
     _raise_for_status(request, response)
     if response.body_limit is not None:
         raise _decode_error(request, response, _too_large(response.body_limit))
     try:
-        document = _loads(response.body)
+        return _decode(response.body)
     except UnicodeDecodeError:
         raise _decode_error(request, response, "the body is not valid UTF-8 text") from None
     except RecursionError:
@@ -452,11 +495,10 @@ def _json_document(request: Request, response: RawResponse) -> Any:
             hint = " (an HTML page usually means the URL or prefix points at the web UI)"
         problem = f"expected a JSON body, got {len(response.body)} bytes of {content_type}{hint}"
         raise _decode_error(request, response, problem) from None
-    if _has_lone_surrogate(response.body, document):
+    except _LoneSurrogateError:
         # Not text: it could not be printed, journaled or sent back (a rotation's username).
         problem = "a string in the body has a lone surrogate, so it is not valid Unicode text"
-        raise _decode_error(request, response, problem)
-    return document
+        raise _decode_error(request, response, problem) from None
 
 
 def _too_large(limit: int) -> str:
@@ -466,11 +508,46 @@ def _too_large(limit: int) -> str:
     )
 
 
+#: From this size on, a body is decoded and structured with the cyclic collector paused.
+GC_PAUSE_FROM: Final = 256 * 1024
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it runs) for the block.
+
+    Decoding and structuring a big list makes objects that live on, none in a cycle; the
+    collector would walk them, and everything else the process holds, several times over
+    (a third of a 20,000-item ``list()`` while the previous result is still held). The
+    work left for it is done at its next run. Not for threads that switch it themselves.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _structure(
     request: Request,
     response: RawResponse,
     kind: type[_T],
     structure: Callable[[Any], _T] | None = None,
+) -> _T:
+    if len(response.body) < GC_PAUSE_FROM:
+        return _structure_now(request, response, kind, structure)
+    with _collector_paused():
+        return _structure_now(request, response, kind, structure)
+
+
+def _structure_now(
+    request: Request,
+    response: RawResponse,
+    kind: type[_T],
+    structure: Callable[[Any], _T] | None,
 ) -> _T:
     document = _json_document(request, response)
     if not isinstance(document, dict):
@@ -479,10 +556,23 @@ def _structure(
     try:
         if structure is not None:
             return structure(document)
-        return converter.structure(document, kind)
+        return get_converter().structure(document, kind)
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         problem = f"the body is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
         raise _decode_error(request, response, problem) from exc
+
+
+def parse_accepted(request: Request, response: RawResponse) -> None:
+    """Check the answer to a change whose returned document nobody reads (a bulk update's).
+
+    An error status raises as for any call, and the body must still be the JSON object the
+    server writes (an HTML page or a cut body raises :class:`ResponseDecodeError`), but it
+    is not structured: the change was made, whatever the document's fields say.
+    """
+    document = _json_document(request, response)
+    if not isinstance(document, dict):
+        problem = f"expected a JSON object, got {type(document).__name__}"
+        raise _decode_error(request, response, problem)
 
 
 def parse_authorization(request: Request, response: RawResponse) -> LegacyAuthorization:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, TypeVar
 
-from ._converter import converter, wire_name
+from ._converter import get_converter, wire_name
 from ._models import Bucket, DBRPMapping, DBRPMappingCreate, Organization, User
 from ._retry import RetrySafety
 from ._sansio import (
@@ -129,7 +129,7 @@ def build_list_dbrps(
 def build_create_dbrp(create: DBRPMappingCreate, headers: Mapping[str, str]) -> Call[DBRPMapping]:
     """``POST /api/v2/dbrps``. Resent only when it cannot have reached the server: a
     replay of one that was applied answers 422 (the same org, db and rp exist)."""
-    body = _json_body(converter.unstructure(create))
+    body = _json_body(get_converter().unstructure(create))
     request = Request("POST", DBRPS_PATH, (), _with_json(headers), body)
     return Call(request, parse_dbrp, RetrySafety.UNSENT_ONLY)
 
@@ -155,7 +155,7 @@ def _listed(request: Request, response: RawResponse, key: str, kind: type[_T]) -
     if not isinstance(entries, list):
         raise _decode_error(request, response, f"expected an object with a {key!r} list")
     try:
-        return [converter.structure(entry, kind) for entry in entries]
+        return [get_converter().structure(entry, kind) for entry in entries]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         problem = f"an entry of {key!r} is not a valid {kind.__name__}: {type(exc).__name__}: {exc}"
         raise _decode_error(request, response, problem) from exc

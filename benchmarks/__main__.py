@@ -4,8 +4,9 @@ The canned server runs in its own process, pinned to core 0; this process (the c
 itself to core 1, when the platform allows it. Every workload runs several times, the
 contenders in rotating order, and the table shows medians. Client CPU is the
 ``getrusage`` user + system time of this process over the workload only: imports, session
-creation and a warm-up round are outside it. Memory and import time are measured in fresh
-processes.
+creation and a warm-up round are outside it. The rotation runs against the emulator (in its
+own process, on core 0, at its cheapest hash cost; see :mod:`benchmarks.rotation`). Memory
+and import time are measured in fresh processes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -28,15 +30,16 @@ from typing import Any, Final
 
 import attrs
 
-from .canned import auth_id
+from . import rotation
+from .canned import auth_id, list_body
 from .report import check_targets, render_table, render_targets, summarize_runs
 from .server import pin_to_cpu, server_process
-from .workloads import Contender, Library, Official, RawAiohttp, Sample, timed
+from .workloads import Contender, Library, Official, RawAiohttp, Sample, TunedRawAiohttp, timed
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 SERVER_CPU: Final = 0
 CLIENT_CPU: Final = 1
-WORKLOADS: Final = ("bulk", "list", "memory", "import")
+WORKLOADS: Final = ("bulk", "list", "rotation", "memory", "import")
 
 
 @attrs.frozen
@@ -53,15 +56,23 @@ class Config:
     warmup_items: int = 1_000
     list_size: int = 20_000
     list_reps: int = 5
+    rotation_sizes: tuple[int, ...] = rotation.SIZES
+    rotation_reps: int = 3
     memory_counts: tuple[int, int] = (10_000, 100_000)
     memory_over_http: bool = True
-    import_reps: int = 7
-    workloads: tuple[str, ...] = ("bulk", "list", "memory", "import")
+    import_reps: int = 9
+    workloads: tuple[str, ...] = WORKLOADS
 
 
 FULL: Final = Config()
 QUICK: Final = Config(
-    bulk_reps=1, warmup_items=300, list_reps=2, memory_over_http=False, import_reps=3
+    bulk_reps=1,
+    warmup_items=300,
+    list_reps=2,
+    rotation_sizes=(100, 1_000),
+    rotation_reps=1,
+    memory_over_http=False,
+    import_reps=3,
 )
 
 
@@ -74,10 +85,17 @@ def canned_server(list_size: int, cpu: int | None) -> AbstractContextManager[str
     return server_process("benchmarks.server", "--list-size", str(list_size), *pin)
 
 
-def run_python(*args: str) -> str:
-    """Run this interpreter in a fresh process from the repository root; its stdout."""
+def run_python(*args: str, bytecode: bool = True) -> str:
+    """Run this interpreter in a fresh process from the repository root; its stdout.
+
+    ``bytecode=False`` keeps ``PYTHONDONTWRITEBYTECODE`` as the environment has it; else it
+    is removed, so that bytecode is written and read as in an installed package.
+    """
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False, env=env
     )
     if done.returncode != 0:
         msg = f"python {' '.join(args)} failed:\n{done.stderr}"
@@ -87,31 +105,58 @@ def run_python(*args: str) -> str:
 
 _IMPORT_TIMER: Final = """
 import importlib, sys, time
-started = time.perf_counter()
-for name in sys.argv[1:]:
-    importlib.import_module(name)
-print(time.perf_counter() - started)
+steps = []
+for spec in sys.argv[1:]:
+    started = time.perf_counter()
+    module, _, name = spec.partition(":")
+    imported = importlib.import_module(module)
+    if name:
+        getattr(imported, name)
+    steps.append(time.perf_counter() - started)
+print(" ".join(map(str, steps)))
 """
 
+#: What each contender's user imports (``module:name`` is ``from module import name``),
+#: aiohttp first: the second step is what the contender costs over ``import aiohttp``.
 IMPORTS: Final = {
-    Library.name: ["aioinflux_legacyauth"],
+    Library.name: ["aiohttp", "aioinflux_legacyauth:LegacyAuthClient"],
     RawAiohttp.name: ["aiohttp"],
     Official.name: [
+        "aiohttp",
         "influxdb_client.client.influxdb_client_async",
         "influxdb_client.service.legacy_authorizations_service",
     ],
 }
 
 
-def measure_imports(names: Sequence[str], reps: int) -> dict[str, float]:
-    """Median seconds to import each contender in a fresh interpreter (bytecode cached)."""
-    timings: dict[str, list[float]] = {name: [] for name in names}
-    for name in names:  # one unmeasured run each, so .pyc files exist
-        run_python("-c", _IMPORT_TIMER, *IMPORTS[name])
-    for _ in range(reps):
-        for name in names:
-            timings[name].append(float(run_python("-c", _IMPORT_TIMER, *IMPORTS[name])))
-    return {name: statistics.median(values) for name, values in timings.items()}
+def _import_steps(name: str, pycache: str, *, cached: bool) -> list[float]:
+    # Every module's bytecode lives under ``pycache`` (-X pycache_prefix): written by a
+    # warm-up when cached; without bytecode the folder stays empty (-B), so every module
+    # that is not frozen into the interpreter, aiohttp's too, is compiled from source.
+    flags = ["-X", f"pycache_prefix={pycache}"] + ([] if cached else ["-B"])
+    output = run_python(*flags, "-c", _IMPORT_TIMER, *IMPORTS[name], bytecode=cached)
+    return [float(step) for step in output.split()]
+
+
+def measure_imports(names: Sequence[str], reps: int) -> dict[str, dict[str, float]]:
+    """Median seconds to import each contender in a fresh interpreter, with bytecode
+    cached and without any, the contenders taking turns; ``ours-floor`` is the median of
+    what this package took after ``import aiohttp``, in the same process."""
+    timings: dict[str, dict[str, list[list[float]]]] = {
+        mode: {name: [] for name in names} for mode in ("cached", "source")
+    }
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as empty:
+        for name in names:  # writes the bytecode
+            _import_steps(name, cache, cached=True)
+        for rep in range(reps):
+            for name in [*names[rep % len(names) :], *names[: rep % len(names)]]:
+                timings["cached"][name].append(_import_steps(name, cache, cached=True))
+                timings["source"][name].append(_import_steps(name, empty, cached=False))
+    return {
+        mode: {name: statistics.median(sum(run) for run in runs) for name, runs in by_name.items()}
+        | {"ours-floor": statistics.median(sum(run[1:]) for run in by_name[Library.name])}
+        for mode, by_name in timings.items()
+    }
 
 
 def measure_memory(config: Config, url: str, cpu: int | None) -> dict[int, dict[str, int]]:
@@ -137,9 +182,16 @@ def rotated(items: Sequence[Contender], shift: int) -> list[Contender]:
 async def measure_clients(
     url: str, config: Config, contenders: Sequence[Contender]
 ) -> dict[str, dict[str, list[Sample]]]:
-    """Bulk PATCH, bulk DELETE and list, for each contender, ``reps`` times each."""
+    """Bulk PATCH, bulk DELETE and list, for each contender, ``reps`` times each.
+
+    Each list repetition lists twice per contender: first with nothing else alive
+    (``list``), then with that first result still held (``list_held``), as a service that
+    refreshes a cache holds the previous one while it fetches the next; both are dropped
+    before the next contender's turn, so no contender pays for another's objects.
+    """
     samples: dict[str, dict[str, list[Sample]]] = {
-        workload: {c.name: [] for c in contenders} for workload in ("patch", "delete", "list")
+        workload: {c.name: [] for c in contenders}
+        for workload in ("patch", "delete", "list", "list_held")
     }
     ids = [auth_id(index) for index in range(config.bulk_items)]
     per_call = config.bulk_items // config.bulk_calls
@@ -164,9 +216,11 @@ async def measure_clients(
                     progress(f"{op} {contender.name}", samples[op][contender.name][-len(calls) :])
         for rep in range(config.list_reps if "list" in config.workloads else 0):
             for contender in rotated(contenders, rep):
-                sample = await timed(functools.partial(check_list, contender, config))
-                samples["list"][contender.name].append(sample)
-                progress(f"list {contender.name}", [sample])
+                for workload in ("list", "list_held"):
+                    sample = await timed(functools.partial(check_list, contender, config))
+                    samples[workload][contender.name].append(sample)
+                    progress(f"{workload} {contender.name}", [sample])
+                contender.release()
     finally:
         for contender in contenders:
             await contender.close()
@@ -180,8 +234,8 @@ async def bulk(contender: Contender, op: str, ids: Sequence[str], config: Config
 
 
 async def check_list(contender: Contender, config: Config) -> None:
-    """List everything; refuse a short answer."""
-    count = await contender.list_all()
+    """List everything, holding the result until the next listing; refuse a short answer."""
+    count = await contender.list_all(hold=True)
     if count != config.list_size:
         msg = f"{contender.name} listed {count} of {config.list_size} authorizations"
         raise RuntimeError(msg)
@@ -235,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     pinned = (os.cpu_count() or 1) >= 2 and pin_to_cpu(CLIENT_CPU)
     server_cpu, client_cpu = (SERVER_CPU, CLIENT_CPU) if pinned else (None, None)
-    contenders: list[Contender] = [Library(), RawAiohttp()]
+    contenders: list[Contender] = [Library(), RawAiohttp(), TunedRawAiohttp()]
     if Official.available():
         contenders.append(Official(config.concurrency))
     else:
@@ -245,17 +299,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     with canned_server(config.list_size, server_cpu) as url:
         samples = asyncio.run(measure_clients(url, config, contenders))
         memory = measure_memory(config, url, client_cpu) if "memory" in config.workloads else {}
+    rotated_jobs = None
+    if "rotation" in config.workloads:
+        rotated_jobs = rotation.run(
+            config.rotation_sizes, config.rotation_reps, server_cpu=server_cpu
+        )
     imports = {}
     if "import" in config.workloads:
-        imports = measure_imports([c.name for c in contenders], config.import_reps)
+        names = [c.name for c in contenders if c.name in IMPORTS]
+        imports = measure_imports(names, config.import_reps)
 
-    summary = summarize(config, samples, memory, imports)
+    summary = summarize(config, samples, memory, rotated_jobs, imports)
     summary["environment"] = environment(pinned)
     summary["duration_s"] = time.perf_counter() - started
     mode = "quick" if args.quick else "full"
     print(
         f"\n{mode} run: {config.bulk_reps} bulk repetitions of {config.bulk_calls} calls and "
         f"{config.list_reps} list repetitions per client, clients taking turns call by call; "
+        f"{config.rotation_reps} rotation repetitions per size; "
         "cells are medians, ratios are medians of call-by-call ratios. "
         f"Python {platform.python_version()}, {os.cpu_count()} cores, "
         + ("server on core 0, client on core 1" if pinned else "processes not pinned")
@@ -274,7 +335,8 @@ def summarize(
     config: Config,
     samples: dict[str, dict[str, list[Sample]]],
     memory: dict[int, dict[str, int]],
-    imports: dict[str, float],
+    rotated_jobs: dict[str, Any] | None,
+    imports: dict[str, dict[str, float]],
 ) -> dict[str, Any]:
     """Everything --json writes: the configuration, each workload's numbers, the targets."""
     summary: dict[str, Any] = {
@@ -284,9 +346,13 @@ def summarize(
             for op in ("patch", "delete")
             if any(samples[op].values())
         },
-        "list": summarize_runs(samples["list"], config.list_size)
-        if any(samples["list"].values())
-        else None,
+        "list": {
+            workload: summarize_runs(samples[workload], config.list_size)
+            for workload in ("list", "list_held")
+            if any(samples[workload].values())
+        },
+        "list_body_bytes": len(list_body(config.list_size)),
+        "rotation": rotated_jobs,
         "memory": None,
         "import_s": imports,
     }

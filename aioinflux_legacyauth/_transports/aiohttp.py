@@ -1,13 +1,18 @@
 """The aiohttp transport: ``send(Request) -> RawResponse`` over a session it owns.
 
 It turns every aiohttp and timeout failure into a :class:`TransportError`, recording
-whether the request may have reached the server (what makes a retry safe or not).
+whether the request may have reached the server (what makes a retry safe or not). The
+``total`` and ``read`` timeouts are kept by the transport's :class:`DeadlineWatcher`
+(one timer for all requests in flight, see :mod:`.deadlines` for the tolerance), not by
+aiohttp's per-request timers; ``connect`` and ``pool`` stay aiohttp's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Final
 
 import aiohttp
@@ -22,6 +27,7 @@ from .._errors import (
 )
 from .._sansio import RawResponse, Request, new_raw_response
 from . import Timeout, base_url
+from .deadlines import WHOLE_BODY, DeadlineWatcher
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
@@ -66,6 +72,14 @@ def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
+def _connect_timeouts(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """What aiohttp keeps of ``timeout`` next to a :class:`DeadlineWatcher`: the limits on
+    getting a connection, which cost no timer while a pooled one is free."""
+    return aiohttp.ClientTimeout(
+        total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=None
+    )
+
+
 #: What the public API takes as ``timeout=``: the library's own type, or aiohttp's.
 TimeoutLike = Timeout | aiohttp.ClientTimeout
 
@@ -101,29 +115,21 @@ _NO_BODY: Final = frozenset({204, 304})
 _KEPT_OF_A_CUT_BODY: Final = 64 * 1024
 
 
-def _fits(response: aiohttp.ClientResponse, limit: int) -> bool:
-    """Whether the whole body is known to fit in ``limit`` before reading it."""
-    if response.status in _NO_BODY:
+def _one_piece(status: int, headers: Mapping[str, str], limit: int | None, watched: bool) -> bool:
+    """Whether the body may be read with one ``read()``: it has none, or its declared length
+    fits the limit (uncompressed, or the length says nothing of it) and, when a deadline is
+    watched, is short enough to count as one wait."""
+    if status in _NO_BODY:
         return True
-    declared = response.content_length  # of what is on the wire: compressed, it says nothing
-    return declared is not None and declared <= limit and "Content-Encoding" not in response.headers
-
-
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """The body (decompressed), or its beginning and True if it is longer than ``limit``.
-
-    Read as it arrives, so no more than ``limit`` bytes (and one chunk) are ever held;
-    the rest is never read.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        size += len(chunk)
-        if size > limit:
-            response.close()  # the connection is dropped, not reused
-            return _beginning(chunks, _KEPT_OF_A_CUT_BODY), True
-        chunks.append(chunk)
-    return b"".join(chunks), False
+    if limit is None and not watched:
+        return True
+    text = headers.get("Content-Length")  # of the bytes on the wire
+    if text is None or not text.isdigit():
+        return False
+    declared = int(text)
+    if limit is not None and (declared > limit or "Content-Encoding" in headers):
+        return False
+    return not watched or declared <= WHOLE_BODY
 
 
 def _beginning(chunks: list[bytes], size: int) -> bytes:
@@ -171,6 +177,7 @@ class AiohttpTransport:
         "_session",
         "_timeout",
         "_verify_ssl",
+        "_watcher",
     )
 
     def __init__(
@@ -193,6 +200,7 @@ class AiohttpTransport:
         # The last timeout and its aiohttp form: a client sends the same one every time.
         self._timeout: Timeout | None = None
         self._aiohttp_timeout: aiohttp.ClientTimeout | None = None
+        self._watcher = DeadlineWatcher()
 
     def url_for(self, request: Request) -> URL:
         """The absolute URL a request goes to (without its query string)."""
@@ -209,40 +217,51 @@ class AiohttpTransport:
 
     def _aiohttp_timeout_for(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         if timeout is not self._timeout:
-            self._aiohttp_timeout = client_timeout(timeout)
+            self._aiohttp_timeout = _connect_timeouts(timeout)
             self._timeout = timeout
         assert self._aiohttp_timeout is not None  # noqa: S101 - set together with _timeout
         return self._aiohttp_timeout
 
     async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
         """Send one request and read the whole response body within ``timeout``."""
-        session = self._live_session()
-        started = time.perf_counter()
+        session = self._session if self._session is not None else self._live_session()
+        # The common case without a method call each (a bulk job sends thousands).
+        limits = self._aiohttp_timeout
+        if timeout is not self._timeout or limits is None:
+            limits = self._aiohttp_timeout_for(timeout)
+        url = self._origin.with_path(self._path + request.path, encoded=True)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
+        watched = self._watcher.watch(timeout)
         try:
             async with session.request(
                 request.method,
-                self.url_for(request),
+                url,
                 params=request.params or None,
                 headers=request.headers,
                 data=request.body,
-                timeout=self._aiohttp_timeout_for(timeout),
+                timeout=limits,
                 allow_redirects=False,
             ) as response:
+                status, headers = response.status, response.headers
                 limit = self._max_body_size
-                if limit is None or _fits(response, limit):  # almost every answer
+                if _one_piece(status, headers, limit, watched is not None):  # almost always
                     body, cut = await response.read(), False
                 else:
-                    body, cut = await _read_capped(response, limit)
+                    body, cut = await self._read_in_pieces(response, limit, watched, timeout)
                 raw = new_raw_response(
-                    response.status,
-                    response.headers,
-                    body,
-                    response.reason,
-                    self._max_body_size if cut else None,
+                    status, headers, body, response.reason, limit if cut else None
                 )
+        except asyncio.CancelledError:
+            if watched is None or not self._watcher.timed_out(watched):
+                raise
+            cause = TimeoutError(f"no answer within {timeout}")
+            raise _failure(
+                RequestTimeoutError, "timed out waiting for the response", request, cause
+            ) from cause
         except aiohttp.ConnectionTimeoutError as exc:
             raise _failure(RequestTimeoutError, "timed out while connecting", request, exc) from exc
-        except TimeoutError as exc:  # aiohttp's total and read timeouts
+        except TimeoutError as exc:  # any other timeout aiohttp (or a test double) raised
             raise _failure(
                 RequestTimeoutError, "timed out waiting for the response", request, exc
             ) from exc
@@ -254,7 +273,9 @@ class AiohttpTransport:
             raise _failure(
                 TransportError, f"connection failed: {_describe(exc)}", request, exc
             ) from exc
-        if logger.isEnabledFor(logging.DEBUG):
+        finally:
+            self._watcher.forget(watched)
+        if debug:
             # Method, path and status only: headers and bodies may hold secrets.
             logger.debug(
                 "%s %s -> %d in %.1f ms",
@@ -265,9 +286,34 @@ class AiohttpTransport:
             )
         return raw
 
+    async def _read_in_pieces(
+        self,
+        response: aiohttp.ClientResponse,
+        limit: int | None,
+        task: asyncio.Task[object] | None,
+        timeout: Timeout,
+    ) -> tuple[bytes, bool]:
+        """The body (decompressed), or its beginning and True if it is longer than ``limit``.
+
+        Read as it arrives, so no more than ``limit`` bytes (and one piece) are ever held,
+        and the rest is never read; each piece gives ``read`` a new allowance.
+        """
+        pieces: list[bytes] = []
+        size = 0
+        async for piece in response.content.iter_any():
+            size += len(piece)
+            if limit is not None and size > limit:
+                response.close()  # the connection is dropped, not reused
+                return _beginning(pieces, _KEPT_OF_A_CUT_BODY), True
+            pieces.append(piece)
+            if task is not None:
+                self._watcher.progress(task, timeout)
+        return b"".join(pieces), False
+
     async def close(self) -> None:
         """Close the session if this transport made it. Safe to call more than once."""
         self._closed = True
+        self._watcher.close()
         session, self._session = self._session, None
         if self._owns_session and session is not None:
             await session.close()

@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import Final
 
-from .engine import Handler, ProgressCallback, ResultCallback, describe_key
+from .engine import Handler, Later, ProgressCallback, ResultCallback, describe_key
 from .report import BulkReport, ItemResult, Outcome
 
 __all__ = ["REPORT_ATTRIBUTE", "CallbackGuard"]
@@ -59,7 +59,7 @@ class CallbackGuard:
         if self._on_result is None and self._on_progress is None:
             return handle  # nothing can fail: no wrapper on the hot path
 
-        async def guarded(item: object) -> ItemResult:
+        async def guarded(item: object) -> ItemResult | Later:
             if self._failure is not None:
                 return self._skipped(item)
             return await handle(item)

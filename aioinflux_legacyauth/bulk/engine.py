@@ -32,6 +32,7 @@ from .report import BulkReport, ItemResult, Outcome, unexpected_result
 
 __all__ = [
     "Handler",
+    "Later",
     "ProgressCallback",
     "ResultCallback",
     "check_concurrency",
@@ -41,10 +42,25 @@ __all__ = [
     "stops_batch",
 ]
 
-#: Does one item's work, turning every failure it knows into the item's result. Anything
-#: else it raises (a bug, say) becomes an ``unknown`` result too, unless it is one of the
-#: job's ``fatal`` exceptions, which stop the whole job.
-Handler = Callable[[Any], Awaitable[ItemResult]]
+
+class Later:
+    """What a handler returns for an item whose last step waits on something shared (a
+    rotation's publishing, done in batches): the worker goes on with the next item, and
+    the item counts as done, and is reported, when ``finish()`` has returned its result.
+
+    ``finish`` is only called by the engine, so a job cut short leaves nothing unawaited.
+    """
+
+    __slots__ = ("finish",)
+
+    def __init__(self, finish: Callable[[], Awaitable[ItemResult]]) -> None:
+        self.finish = finish
+
+
+#: Does one item's work, turning every failure it knows into the item's result (or a
+#: :class:`Later` one). Anything else it raises (a bug, say) becomes an ``unknown`` result
+#: too, unless it is one of the job's ``fatal`` exceptions, which stop the whole job.
+Handler = Callable[[Any], Awaitable["ItemResult | Later"]]
 #: ``on_result(result)``, called as each item finishes; it may be async.
 ResultCallback = Callable[[ItemResult], object]
 #: ``on_progress(done, total)``; ``total`` is None for iterators; it may be async.
@@ -184,7 +200,7 @@ def _traced(run: _Run[_P]) -> _Run[_P]:
 
 
 @_traced
-async def run_bulk(
+async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one state
     items: Iterable[Any] | AsyncIterable[Any],
     handle: Handler,
     *,
@@ -210,7 +226,8 @@ async def run_bulk(
     propagate. Cancelling the call cancels the workers; an item cut off mid-request is
     reported to ``on_result`` as ``unknown`` before the cancellation propagates. After a
     401/403 (or, with ``fail_fast``, any item that failed for good) no new item starts;
-    those never started are reported ``skipped``.
+    those never started are reported ``skipped``. An item whose handler returns a
+    :class:`Later` frees its worker at once and is reported when it finishes.
     """
     check_concurrency(concurrency)
     started = time.monotonic()
@@ -251,13 +268,30 @@ async def run_bulk(
                 raise
             except Exception as error:  # a bug, or an answer no rule foresaw: this item only
                 result = unexpected_result(describe(item), op, error)
-            if notify:
+            if isinstance(result, Later):
+                group.create_task(finish_later(index, item, result))
+            elif notify:
                 await record(index, result)
             else:
                 settle(index, result)
 
+    async def finish_later(index: int, item: Any, later: Later) -> None:
+        # The worker's rules, for the part of an item that was left for later.
+        try:
+            result = await later.finish()
+        except asyncio.CancelledError:
+            source.results[index] = cut = _unfinished(describe(item), op, Outcome.UNKNOWN)
+            await _call_back(on_result, cut)
+            raise
+        except fatal:
+            raise
+        except Exception as error:
+            result = unexpected_result(describe(item), op, error)
+        await record(index, result)
+
+    group = asyncio.TaskGroup()
     try:
-        async with asyncio.TaskGroup() as group:
+        async with group:
             for _ in range(concurrency):
                 group.create_task(worker())
     except BaseExceptionGroup as group_error:

@@ -61,7 +61,7 @@ from .._tracing import (
     set_instrumentation,
     tracing_turned_off,
 )
-from ..bulk.engine import Handler
+from ..bulk.engine import Handler, Later
 from ..bulk.report import BulkReport, ItemResult, Outcome
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
 
 INSTRUMENTATION_NAME: Final = "aioinflux_legacyauth"
 #: The header Jaeger's tracer (``influxd --tracing-type=jaeger``) reads.
@@ -207,6 +208,33 @@ class _LastStatus:
 # -- the jobs -------------------------------------------------------------------------------
 
 
+async def _in_span(span: Span, run: Callable[[], Awaitable[_R]]) -> _R:
+    """``run()`` with ``span`` current; the span ends with the item's result (or error),
+    unless what comes back is :class:`Later`: then with the result that comes later."""
+    with trace.use_span(span, end_on_exit=False):
+        try:
+            result = await run()
+        except BaseException as error:
+            _record_error(span, error)
+            span.end()
+            raise
+    if isinstance(result, Later):
+        return result
+    if span.is_recording():
+        assert isinstance(result, ItemResult)  # noqa: S101 - a handler's result
+        span.set_attributes(
+            {
+                AUTHORIZATION_ID: result.key,
+                "influxdb.bulk.outcome": result.outcome.value,
+                "influxdb.bulk.attempts": result.attempts,
+            }
+        )
+        if result.outcome in _FAILED:
+            span.set_status(Status(StatusCode.ERROR, result.message))
+    span.end()
+    return result
+
+
 class _BulkJob:
     """One bulk or rotation job's span, and its items' spans as its children."""
 
@@ -217,28 +245,29 @@ class _BulkJob:
         self._parent = trace.set_span_in_context(span)
 
     def item_handler(self, handle: Handler) -> Handler:
-        """``handle``, each item inside its own span, a child of the job's."""
+        """``handle``, each item inside its own span, a child of the job's.
+
+        An item whose result comes :class:`Later` keeps its span open until it does.
+        """
+        if not self._span.get_span_context().is_valid:
+            # The job's span has no IDs, so the tracer makes none (the API alone): its
+            # items' spans would be empty too.
+            return handle
         tracer, name, parent = self._tracer, self._item_name, self._parent
 
-        async def traced(item: Any) -> ItemResult:
-            with tracer.start_as_current_span(
+        async def traced(item: Any) -> ItemResult | Later:
+            span = tracer.start_span(
                 name, context=parent, record_exception=False, set_status_on_exception=False
-            ) as span:
-                try:
-                    result = await handle(item)
-                except BaseException as error:
-                    _record_error(span, error)
-                    raise
-                span.set_attributes(
-                    {
-                        AUTHORIZATION_ID: result.key,
-                        "influxdb.bulk.outcome": result.outcome.value,
-                        "influxdb.bulk.attempts": result.attempts,
-                    }
-                )
-                if result.outcome in _FAILED:
-                    span.set_status(Status(StatusCode.ERROR, result.message))
-                return result
+            )
+            if not span.get_span_context().is_valid:
+                # No tracer behind the API (or one that makes no IDs): nothing to record,
+                # nothing to carry to the server, so nothing to do around the item.
+                span.end()
+                return await handle(item)
+            result = await _in_span(span, functools.partial(handle, item))
+            if isinstance(result, Later):
+                return Later(functools.partial(_in_span, span, result.finish))
+            return result
 
         return traced
 
@@ -300,16 +329,31 @@ class OpenTelemetryInstrumentation:
         }
         if auth_id is not None:
             attributes[AUTHORIZATION_ID] = auth_id
-        earlier_attempts = log.attempts  # a log may be shared by several calls
-        last = _LastStatus()
-        with self._tracer.start_as_current_span(
+        # Started with its attributes, which a sampler may read.
+        span = self._tracer.start_span(
             f"{request.method} {template}",
             kind=SpanKind.CLIENT,
             attributes=attributes,
             record_exception=False,
             set_status_on_exception=False,
-        ) as span:
-            sent = _with_trace_headers(request, span.get_span_context(), jaeger=self._jaeger)
+        )
+        context = span.get_span_context()
+        if not context.is_valid:
+            # No tracer behind the API: no header to send, nothing to record.
+            span.end()
+            return await run(call, log)
+        if not span.is_recording():
+            # Sampled out: the trace still reaches the server (and spans made below), but
+            # there is nothing to record on this one.
+            with trace.use_span(span, end_on_exit=True):
+                sent = _with_trace_headers(request, context, jaeger=self._jaeger)
+                return await run(Call(sent, call.parse, call.safety, call.recover), log)
+        earlier_attempts = log.attempts  # a log may be shared by several calls
+        last = _LastStatus()
+        with trace.use_span(
+            span, end_on_exit=True, record_exception=False, set_status_on_exception=False
+        ):
+            sent = _with_trace_headers(request, context, jaeger=self._jaeger)
             traced = Call(sent, last.parsing(call.parse), call.safety, call.recover)
             try:
                 return await run(traced, log)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -30,11 +31,18 @@ class GroupCommit(Generic[_T]):
         commit: Callable[[Sequence[_T]], Awaitable[None]],
         *,
         failure: Callable[[BaseException], BaseException] | None = None,
+        spacing: float = 0.0,
     ) -> None:
         self._commit = commit
         self._failure = failure
         self._queue: list[tuple[_T, asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
+        #: After a commit that took d seconds, the next one starts ``spacing * d`` later at
+        #: the earliest (until :meth:`hurry`): commits then take at most 1 / (1 + spacing)
+        #: of the time, and a commit whose cost grows with what it writes is made less often.
+        self._spacing = spacing
+        self._not_before = 0.0
+        self._hurry = asyncio.Event()
 
     async def submit(self, item: _T) -> None:
         """Hand ``item`` in; return once it is committed."""
@@ -46,7 +54,12 @@ class GroupCommit(Generic[_T]):
 
     async def _run(self) -> None:
         while self._queue:
+            wait = self._not_before - time.monotonic()
+            if wait > 0 and not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), wait)
             batch, self._queue = self._queue, []
+            started = time.monotonic()
             try:
                 await self._commit([item for item, _ in batch])
             except BaseException as exc:
@@ -61,9 +74,16 @@ class GroupCommit(Generic[_T]):
             for _, waiter in batch:
                 if not waiter.done():
                     waiter.set_result(None)
+            ended = time.monotonic()
+            self._not_before = ended + self._spacing * (ended - started)
+
+    def hurry(self) -> None:
+        """Commit what comes from now on as soon as the commit before it has ended."""
+        self._hurry.set()
 
     async def wait(self) -> None:
-        """Until everything handed in so far is committed (or failed)."""
+        """Until everything handed in so far is committed (or failed), without spacing."""
+        self.hurry()
         if self._task is not None and not self._task.done():
             await asyncio.shield(self._task)
 

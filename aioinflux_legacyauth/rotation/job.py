@@ -8,6 +8,7 @@ item up at the last step its journal records.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import string
@@ -27,7 +28,7 @@ from .._sansio import check_text
 from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.callbacks import CallbackGuard
-from ..bulk.engine import check_concurrency
+from ..bulk.engine import Later, check_concurrency
 from ..bulk.report import result_from_error
 from ..provisioning.verification import verify_authorization
 from .journal import ItemState, Journal, JournalError, Stage, Target
@@ -140,8 +141,16 @@ class _Rotation:
     generate: Callable[[], str]
     #: Also check every database the permissions cover, as a 1.x tool would.
     verify_access: bool = False
+    #: Items not started yet: when none is left, the publisher stops spacing its batches.
+    unstarted: int = 0
 
-    async def __call__(self, target: Target) -> ItemResult:
+    def _starting(self) -> None:
+        self.unstarted -= 1
+        if self.unstarted <= 0:  # the last item: no batch to wait for after this one
+            self.publisher.hurry()
+
+    async def __call__(self, target: Target) -> ItemResult | Later:
+        self._starting()
         state = self.journal.state(target.id)
         if state.stage.terminal:  # done or failed by an earlier run
             return _earlier(target, state)
@@ -151,7 +160,7 @@ class _Rotation:
             if state.password is None:  # Journal.load refuses such a journal; never publish it
                 msg = f"journal {self.journal.path} has no password for verified item {target.id}"
                 raise JournalError(msg)
-            return await self._publish(target, state.password, state.logged_in, started)
+            return self._publish_later(target, state.password, state.logged_in, started)
         password = state.password
         minted = password is None
         if password is None:
@@ -200,7 +209,7 @@ class _Rotation:
             if refused is not None:
                 return refused
         await self.journal.append({"type": "verified", "id": target.id, "login": logged_in})
-        return await self._publish(target, password, logged_in, started, log.attempts)
+        return self._publish_later(target, password, logged_in, started, log.attempts)
 
     async def _fail(self, target: Target, reason: str, error: LegacyAuthError) -> None:
         message = getattr(error, "message", None) or str(error)
@@ -286,6 +295,20 @@ class _Rotation:
             ),
             attempts=log.attempts,
             elapsed=time.monotonic() - started,
+        )
+
+    def _publish_later(
+        self,
+        target: Target,
+        password: str,
+        logged_in: bool | None,
+        started: float,
+        attempts: int = 0,
+    ) -> Later:
+        """The item's last step, left for later: its worker goes on with the next item while
+        the credential waits for the publisher's next batch."""
+        return Later(
+            functools.partial(self._publish, target, password, logged_in, started, attempts)
         )
 
     async def _publish(
@@ -407,6 +430,7 @@ async def rotate(
             await _check_sink(sink, earlier, job.targets)
         publisher = Publisher(sink, job)
         rotation = _Rotation(
+            unstarted=len(job.targets),
             executor=executor,
             journal=job,
             publisher=publisher,

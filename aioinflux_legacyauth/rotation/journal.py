@@ -34,7 +34,8 @@ import os
 import stat
 import sys
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -234,7 +235,7 @@ def _record(record: object, states: Mapping[str, ItemState]) -> dict[str, Any]:
 
 
 def _replay(
-    states: dict[str, ItemState], complete: bool, raw: object
+    states: MutableMapping[str, ItemState], complete: bool, raw: object
 ) -> tuple[dict[str, Any], bool]:
     """Check ``raw`` against the items' ``states`` and apply it to them, in place.
 
@@ -495,8 +496,11 @@ class Journal:
         if self._fd is None:
             msg = f"journal {self.path} is closed"
             raise JournalError(msg)
-        states, complete = dict(self._states), self.complete
-        for record in records:  # on a copy: nothing is written unless all are valid
+        # Checked on an overlay of the states (a copy of them all would cost each append
+        # time in proportion to the job, issue 15): nothing is written unless all are valid.
+        states: MutableMapping[str, ItemState] = ChainMap({}, self._states)
+        complete = self.complete
+        for record in records:
             _, complete = _replay(states, complete, record)
         await self._appends.submit(b"".join(_encode(record) for record in records))
         for record in records:

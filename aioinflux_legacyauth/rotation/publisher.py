@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from .._errors import LegacyAuthError
 from .group_commit import GroupCommit
@@ -24,17 +25,27 @@ class PublishError(LegacyAuthError):
     """The sink refused new credentials. They stay in the journal; re-run to resume."""
 
 
+#: A publish batch that took d seconds is followed by the next one 9 d later at the
+#: earliest: publishing takes at most a tenth of a job's time, and a sink whose cost grows
+#: with what it holds (a file rewritten whole) gets batches that grow with it, so that a
+#: job's total publishing cost grows linearly with its size.
+PUBLISH_SPACING: Final = 9.0
+
+
 class Publisher:
     """Publishes verified credentials in batches (group commit), then journals them done.
 
     A credential is only journaled done once the sink has it: a crash in between leaves
-    it verified in the journal, and the next run publishes it again.
+    it verified in the journal, and the next run publishes it again. Batches are spaced
+    (:data:`PUBLISH_SPACING`) until :meth:`hurry` says no more items are coming.
     """
 
-    def __init__(self, sink: CredentialSink, journal: Journal) -> None:
+    def __init__(
+        self, sink: CredentialSink, journal: Journal, *, spacing: float = PUBLISH_SPACING
+    ) -> None:
         self._sink = sink
         self._journal = journal
-        self._batches = GroupCommit(self._publish)
+        self._batches = GroupCommit(self._publish, spacing=spacing)
 
     async def publish(self, credential: Credential) -> None:
         """Return once ``credential`` is in the sink and journaled done."""
@@ -51,6 +62,10 @@ class Publisher:
             )
             raise PublishError(msg) from exc
         await self._journal.append(*({"type": "done", "id": c.id} for c in credentials))
+
+    def hurry(self) -> None:
+        """No more credentials are coming but those in flight: publish without spacing."""
+        self._batches.hurry()
 
     async def wait(self) -> None:
         """Until every credential handed over so far is published and journaled done."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from aioinflux_legacyauth import (
     ResponseDecodeError,
     RetryPolicy,
     UnavailableError,
+    _json,
 )
 from aioinflux_legacyauth.testing import MockTransport
 
@@ -35,6 +36,17 @@ AUTH_ID = "0d9c3a1e5b2f4000"
 DEPTH = 100_000
 NESTED = b"[" * DEPTH + b"]" * DEPTH
 NESTED_OBJECT = b'{"code": "internal error", "message": ' + NESTED + b"}"
+
+
+@pytest.fixture(autouse=True, params=_json.DECODERS)
+def decoder(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every case with each JSON decoder: what a hostile server sends is refused alike."""
+    if request.param == "orjson":
+        pytest.importorskip("orjson")
+    before = _json.decoder_name()
+    _json.use_decoder(request.param)
+    yield request.param
+    _json.use_decoder(before)
 
 
 def answer(status: int, body: bytes) -> MockTransport:
@@ -240,3 +252,20 @@ async def test_a_decode_error_quoting_a_huge_value_is_cut(
         with pytest.raises(ResponseDecodeError) as caught:
             await client.get(AUTH_ID)
     assert len(str(caught.value)) < 500
+
+
+# -- a bulk update's replies: checked, not structured (issue 15) -------------------------
+
+
+async def test_a_bulk_update_reply_is_checked_but_not_structured() -> None:
+    """The change was made: a reply that is an object but no full authorization is ok; one
+    that is not an object at all cannot be a server's, and the item may have been applied."""
+    for body, outcome in ((b'{"id": "partial"}', Outcome.OK), (b"[1, 2]", Outcome.UNKNOWN)):
+        async with connect(answer(200, body)) as client:
+            report = await client.bulk_update(ids(2), status="inactive")
+        assert {r.outcome for r in report.results} == {outcome}
+        if outcome is Outcome.UNKNOWN:
+            assert all(isinstance(r.error, ResponseDecodeError) for r in report.results)
+    async with connect(answer(200, b'{"id": "partial"}')) as client:
+        with pytest.raises(ResponseDecodeError, match="not a valid LegacyAuthorization"):
+            await client.update(AUTH_ID, status="inactive")  # one update returns the model

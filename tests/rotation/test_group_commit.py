@@ -77,3 +77,49 @@ async def test_wait_and_cancel(under_way: bool) -> None:
     with pytest.raises(asyncio.CancelledError):
         await pending
     assert recorder.batches == ([[1], [2]] if under_way else [[1]])
+
+
+# -- spacing (issue 15): commits that take time are made less often ---------------------
+
+
+async def test_a_spaced_commit_waits_and_gathers_what_comes_meanwhile() -> None:
+    """After a commit that took d, the next waits spacing * d: items handed in during the
+    wait go out in one batch, and ``hurry()`` ends the wait."""
+    recorder = Recorder()
+    group = GroupCommit(recorder.commit, spacing=1_000.0)
+    recorder.gate.clear()
+    first = asyncio.create_task(group.submit(1))
+    await asyncio.sleep(0.02)  # the first commit takes a little while...
+    recorder.gate.set()
+    await first
+    # ... so the next one waits a thousand times as long: long enough to gather these.
+    rest = [asyncio.create_task(group.submit(n)) for n in range(2, 8)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert recorder.batches == [[1]]
+    group.hurry()
+    await asyncio.gather(*rest)
+    assert recorder.batches == [[1], [2, 3, 4, 5, 6, 7]]
+
+
+async def test_wait_does_not_wait_for_the_spacing() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.commit, spacing=1_000.0)
+    recorder.gate.clear()
+    first = asyncio.create_task(group.submit(1))
+    await asyncio.sleep(0.02)
+    recorder.gate.set()
+    await first
+    later = asyncio.create_task(group.submit(2))
+    await asyncio.sleep(0)
+    await group.wait()  # hurries: the spaced commit goes out now
+    await later
+    assert recorder.batches == [[1], [2]]
+
+
+async def test_without_spacing_commits_follow_each_other() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder.commit)
+    for number in range(3):
+        await group.submit(number)
+    assert recorder.batches == [[0], [1], [2]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -14,6 +15,7 @@ import pytest
 
 from aioinflux_legacyauth import (
     AiohttpTransport,
+    ItemResult,
     LegacyAuthClient,
     LegacyAuthorization,
     Outcome,
@@ -539,3 +541,48 @@ async def test_an_item_whose_protocol_breaks_is_unknown_and_kept_for_the_next_ru
         again = await rotate(client, None, journal=journal, sink=sink)
     assert again.complete
     assert legacyauth_emulator.password_matches(broken, sink.published[broken].password)
+
+
+class SlowSink(MemorySink):
+    """A sink whose every publish takes a while, as rewriting a big file does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    async def publish(self, credentials: Sequence[Credential]) -> None:
+        await asyncio.sleep(0.03)
+        self.batches.append(len(credentials))
+        await super().publish(credentials)
+
+
+async def test_publishing_waits_for_no_worker_and_batches_grow(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path
+) -> None:
+    """Issue 15: an item's worker goes on while its credential waits for the next publish,
+    so batches hold more credentials than the job has workers (instead of one publish per
+    item, each rewriting what the sink holds); nothing is reported before it is published."""
+    auths = seed(legacyauth_emulator, 40)
+    sink = SlowSink()
+    reported_before_published: list[str] = []
+
+    def on_result(result: ItemResult) -> None:
+        if result.key not in sink.published:
+            reported_before_published.append(result.key)
+
+    async with LegacyAuthClient(legacyauth_emulator.url, legacyauth_emulator.token) as client:
+        report = await rotate(
+            client,
+            auths,
+            journal=tmp_path / "job.jsonl",
+            sink=sink,
+            concurrency=2,
+            on_result=on_result,
+        )
+    assert report.all_ok
+    assert report.complete
+    assert sorted(sink.published) == sorted(auth.id for auth in auths)
+    assert sum(sink.batches[1:]) == 40  # the first publish is the check, before any change
+    assert max(sink.batches) > 2
+    assert len(sink.batches) < 40 // 2
+    assert reported_before_published == []

@@ -9,6 +9,7 @@ the attrs class it was, the ID fast path to ``quote()``. No timings: only behavi
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import pickle
 import string
@@ -24,11 +25,19 @@ from cattrs.gen import make_dict_structure_fn
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aioinflux_legacyauth import ItemResult, Outcome, RawResponse, Request, TraceSpan
+from aioinflux_legacyauth import (
+    ItemResult,
+    Outcome,
+    RawResponse,
+    Request,
+    ResponseDecodeError,
+    TraceSpan,
+)
 from aioinflux_legacyauth._converter import (
     converter,
     make_base_converter,
     renames,
+    structure_authorization,
     structure_owned_list,
 )
 from aioinflux_legacyauth._models import (
@@ -45,12 +54,16 @@ from aioinflux_legacyauth._models import (
     trusted_constructor,
 )
 from aioinflux_legacyauth._sansio import (
+    GC_PAUSE_FROM,
     Call,
     _id_segment,
     _loads,
+    build_accepted_update,
     build_delete,
     build_get,
     build_update,
+    parse_accepted,
+    parse_listing,
 )
 from aioinflux_legacyauth.bulk.report import ok_result, shared_head
 
@@ -207,6 +220,71 @@ def test_the_consuming_list_parser_empties_its_document() -> None:
 
     assert len(listing.authorizations) == count
     assert document["authorizations"] == [None] * count
+
+
+@given(st.sampled_from(AUTH_PATHS), st.sampled_from(ODD_VALUES))
+def test_a_wrong_value_after_a_good_item_fails_alike(path: tuple[Any, ...], value: Any) -> None:
+    """The consuming parser shares what items grant alike (issue 15): a second item that
+    differs from a good first one in any value still gives the model or error it gave."""
+    good = sample("authorization.json")
+    document = _mutated(good, path, value, drop=False)
+    listing = {
+        "links": {"self": "/private/legacy/authorizations"},
+        "authorizations": [good, document],
+    }
+    owned = outcome_of(lambda: structure_owned_list(copy.deepcopy(listing)))
+    assert owned == outcome_of(lambda: REFERENCE.structure(listing, AuthorizationList))
+
+
+def test_items_granting_alike_share_their_permissions() -> None:
+    """One tuple for every item with the same grants (frozen: sharing it changes nothing
+    a caller can see but identity), another for an item with other grants."""
+    first, second, other = (sample("authorization.json") for _ in range(3))
+    other["permissions"][0]["action"] = "read"
+    listing = {"authorizations": [first, second, other]}
+    expected = REFERENCE.structure(copy.deepcopy(listing), AuthorizationList)
+
+    parsed = structure_owned_list(listing)
+
+    assert parsed == expected
+    a, b, c = parsed.authorizations
+    assert a.permissions is b.permissions
+    assert a.permissions is not c.permissions
+    assert c.permissions == expected.authorizations[2].permissions
+
+
+def test_an_update_time_equal_to_the_creation_time_is_read_once() -> None:
+    document = sample("authorization.json")
+    document["updatedAt"] = document["createdAt"]
+    same = structure_authorization(document)
+    document["updatedAt"] = "2025-01-02T03:04:05.5Z"
+    later = structure_authorization(document)
+
+    assert same.updated_at is same.created_at
+    assert later.updated_at == REFERENCE.structure(document, LegacyAuthorization).updated_at
+    assert later.updated_at != later.created_at
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_big_body_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+    """The collector is paused while a big list is read, and only then (issue 15)."""
+    listing = {"authorizations": [sample("authorization.json")] * 600}
+    body = json.dumps(listing).encode()
+    assert len(body) >= GC_PAUSE_FROM
+    response = RawResponse(200, {"Content-Type": "application/json"}, body)
+    request = Request("GET", "/private/legacy/authorizations")
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        assert len(parse_listing(request, response)) == 600
+        assert gc.isenabled() is enabled
+        with pytest.raises(ResponseDecodeError):
+            parse_listing(request, RawResponse(200, {}, body[:-1] + b"!"))
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
 
 
 # --- Trusted constructors -------------------------------------------------------------------
@@ -476,3 +554,20 @@ def test_per_item_builders_build_ordinary_requests(build: Callable[..., Call[Any
     assert repr(request) == repr(rebuilt)
     assert "s3cret" not in repr(request)
     assert request.headers is not headers
+
+
+def test_a_bulk_update_sends_what_update_sends() -> None:
+    """The bulk update's PATCH is update()'s request; only how its answer is read differs
+    (checked to be a JSON object, not structured)."""
+    headers = {"Accept": "application/json", "Authorization": "Token s3cret"}
+    body = AuthorizationUpdate(status="inactive", description="off")
+    accepted = build_accepted_update("/p", "0d9c3a1e5b2f4000", body, headers)
+    full = build_update("/p", "0d9c3a1e5b2f4000", body, headers)
+
+    assert accepted.request == full.request
+    assert (accepted.parse, accepted.safety, accepted.recover) == (
+        parse_accepted,
+        full.safety,
+        None,
+    )
+    assert accepted.request.headers is not headers

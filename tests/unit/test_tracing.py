@@ -6,16 +6,19 @@ import asyncio
 import contextvars
 import json
 import re
-import secrets
+import warnings
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aioinflux_legacyauth import _tracing
+from aioinflux_legacyauth._ids import is_hex_id
 from aioinflux_legacyauth._tracing import (
     TRACE_HEADER,
     TraceSpan,
+    child_spans,
     current_trace_span,
     trace_header_value,
     use_trace_span,
@@ -57,12 +60,34 @@ def test_new_spans_differ() -> None:
 
 def test_new_never_returns_the_zero_id(monkeypatch: pytest.MonkeyPatch) -> None:
     """An all-zero random draw is thrown away and drawn again."""
-    draws = iter(["0" * 16, TRACE_ID, "0" * 16, SPAN_ID])
-    monkeypatch.setattr(secrets, "token_hex", lambda nbytes: next(draws))
+    draws = iter([0, int(TRACE_ID, 16), 0, int(SPAN_ID, 16)])
+    monkeypatch.setattr(_tracing._ids, "getrandbits", lambda bits: next(draws))
 
     span = TraceSpan.new()
 
     assert (span.trace_id, span.span_id) == (TRACE_ID, SPAN_ID)
+
+
+def test_a_forked_child_draws_other_span_ids() -> None:
+    """A child process does not repeat its parent's IDs (the generator is seeded again)."""
+    import os  # noqa: PLC0415 - POSIX only
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork() here")
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        # 3.12+ warns about forking a process with threads; the child only writes and exits.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, TraceSpan.new().span_id.encode())
+        os._exit(0)
+    os.close(write)
+    child_id = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert child_id != TraceSpan.new().span_id
+    assert is_hex_id(child_id, lower_only=True)
 
 
 def test_new_with_baggage() -> None:
@@ -397,3 +422,27 @@ def test_use_trace_span_none_turns_off_the_default() -> None:
 
     with use_trace_span(None):
         assert trace_header_value(None, default) is None
+
+
+@pytest.mark.parametrize(
+    "baggage", [{}, {"job": "rotate"}, {"quote": 'a"b\\c', "ünï": "cödé"}], ids=repr
+)
+def test_child_spans_send_what_child_span_sends(baggage: dict[str, str]) -> None:
+    """A bulk item's child header is a child_span()'s header: the parent's trace and
+    baggage, a new valid span ID each time; it is sent as it is."""
+    parent = TraceSpan(TRACE_ID, SPAN_ID, baggage)
+    new_child = child_spans(parent)
+
+    values = [trace_header_value(new_child(), None) for _ in range(50)]
+
+    children = [TraceSpan.from_header(value) for value in values]  # type: ignore[arg-type]
+    assert all(child.trace_id == TRACE_ID for child in children)
+    assert all(dict(child.baggage) == baggage for child in children)
+    assert len({child.span_id for child in children} | {SPAN_ID}) == 51
+    assert values == [child.to_header() for child in children]
+
+
+def test_child_spans_of_a_header_string_or_of_nothing() -> None:
+    """A verbatim header string is sent by every item as it is; no parent, no header."""
+    assert child_spans("custom-trace")() == "custom-trace"
+    assert child_spans(None)() is None
