@@ -23,9 +23,10 @@ def test_the_committed_run_has_every_workload_and_client() -> None:
         "bulk PATCH",
         "bulk DELETE",
         "list() of 20,000",
+        "list() of 20,000",  # the second with the previous result held
     ]
     for workload in found:
-        assert set(workload.medians) == set(plots.CONTENDERS)
+        assert set(workload.medians) == {*plots.CONTENDERS, "tuned raw aiohttp"}
         for name, calls in workload.calls.items():
             assert calls, f"{workload.title}: no measured call of {name}"
             assert min(calls) <= workload.medians[name] <= max(calls)
@@ -35,8 +36,8 @@ def test_the_ratios_are_the_pairs_the_page_explains() -> None:
     ratios = plots.ratios(plots.load(RUN))
     assert {(ratio.workload, ratio.which) for ratio in ratios} == {
         (workload, which)
-        for workload in ("bulk PATCH", "bulk DELETE", "list()")
-        for which in ("ours/floor", "official/ours")
+        for workload in ("bulk PATCH", "bulk DELETE", "list()", "list(), held")
+        for which in ("ours/floor", "tuned/floor", "official/ours")
     }
     assert all(ratio.value > 0 for ratio in ratios)
 
@@ -50,7 +51,7 @@ def test_the_page_says_which_run_it_plots() -> None:
     assert f"{summary['duration_s']:.0f} s" in text
     footprint = plots.footprint(summary)
     assert sorted(footprint.peak_rss_mb) == [10_000, 100_000]
-    assert set(footprint.import_ms) == set(plots.CONTENDERS)
+    assert set(footprint.import_ms) >= set(plots.CONTENDERS)
 
 
 def _section(items: int) -> dict[str, object]:
