@@ -77,7 +77,9 @@ class DeadlineWatcher:
         read_at = math.inf if read is None else now + read + (timeout.connect or 0.0)
         self._inflight[task] = (total_at, read_at, task.cancelling())
         deadline = total_at if total_at < read_at else read_at
-        if deadline < self._when:
+        # A timer armed on an event loop that has ended since never fires: a new loop's
+        # first attempt arms one of its own, whatever the old one's time was.
+        if deadline < self._when or task.get_loop() is not self._loop:
             self._arm(deadline)
         return task
 

@@ -9,6 +9,7 @@ case ends fast; nothing here asserts how long anything took.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -151,3 +152,28 @@ async def test_a_client_call_times_out_and_is_retried(server: TestServer) -> Non
         with pytest.raises(RequestTimeoutError) as caught:
             await client.list(timeout=Timeout(total=0.05))
     assert any("gave up after 2 attempt" in note for note in caught.value.__notes__)
+
+
+def test_a_watcher_used_from_a_new_event_loop_still_ends_attempts() -> None:
+    """A timer armed on a loop that ended before it fired must not keep the next loop's
+    attempts from being timed out (a transport reused across ``asyncio.run`` calls)."""
+    watcher = DeadlineWatcher()
+
+    async def quick() -> None:
+        watcher.forget(watcher.watch(Timeout(total=0.01)))  # armed; the loop ends first
+
+    async def stalled() -> bool:
+        task = watcher.watch(Timeout(total=0.05))
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            assert task is not None
+            return watcher.timed_out(task)
+        finally:
+            watcher.forget(task)
+        return False
+
+    asyncio.run(quick())
+    time.sleep(0.05)  # the old timer's time has passed: every new deadline is later
+    assert asyncio.run(asyncio.wait_for(stalled(), 2)) is True
+    assert len(watcher) == 0
