@@ -15,6 +15,7 @@ import errno
 import os
 import stat
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
@@ -211,29 +212,45 @@ class DescriptorWork:
 
     A thread cannot be stopped: closing the descriptor under it would make its work fail
     and, once the number is reused by the next file the process opens, could make it
-    write into that file instead.
+    write into that file instead. So whichever ends last closes it: the caller, when no
+    work is under way, or else the worker thread itself, as its last step. That holds
+    however the event loop ends (``asyncio.run`` cancels what is left and closes the
+    loop while the thread goes on).
     """
 
-    __slots__ = ("_running",)
+    __slots__ = ("_busy", "_lock", "_pending_close", "_running")
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = False
+        self._pending_close: Callable[[], None] | None = None
         self._running: asyncio.Future[None] | None = None
 
     async def run(self, work: Callable[[], None]) -> None:
         """``work()`` in a worker thread; cancelling the caller does not cut it off."""
-        self._running = running = asyncio.ensure_future(asyncio.to_thread(work))
+
+        def work_then_close_if_asked() -> None:
+            try:
+                work()
+            finally:
+                with self._lock:
+                    self._busy = False
+                    close, self._pending_close = self._pending_close, None
+                if close is not None:
+                    close()
+
+        with self._lock:
+            self._busy = True
+        self._running = running = asyncio.ensure_future(asyncio.to_thread(work_then_close_if_asked))
+        # A cancelled caller never reads the work's error: retrieved here, it is not
+        # reported as "never retrieved" (the journal says what the scrub did not do).
+        running.add_done_callback(lambda done: done.cancelled() or done.exception())
         await asyncio.shield(running)
 
     def close_after(self, close: Callable[[], None]) -> None:
-        """``close()`` now, or as soon as the work under way is done."""
-        running = self._running
-        if running is None or running.done():
-            close()
-            return
-
-        def closing(done: asyncio.Future[None]) -> None:
-            if not done.cancelled():
-                done.exception()  # its caller was cancelled: the error has nowhere to go
-            close()
-
-        running.add_done_callback(closing)
+        """``close()`` now, or by the worker thread as soon as its work is done."""
+        with self._lock:
+            if self._busy:
+                self._pending_close = close
+                return
+        close()

@@ -9,9 +9,11 @@ is now closed only when the thread is done, and the scrub completes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import pytest
 from aioinflux_legacyauth import LegacyAuthClient
 from aioinflux_legacyauth.emulator import ThreadedEmulator
 from aioinflux_legacyauth.rotation import Credential, rotate
-from aioinflux_legacyauth.rotation.private_files import scrub_file
+from aioinflux_legacyauth.rotation.private_files import DescriptorWork, scrub_file
 
 OLD = "old-Password-1"
 
@@ -84,3 +86,41 @@ async def test_a_rotation_cancelled_during_its_scrub_still_scrubs(
     text = journal.read_text()
     assert "password" not in text
     assert json.loads(text.splitlines()[-1]) == {"type": "complete"}
+
+
+def test_the_descriptor_outlives_the_work_when_the_event_loop_ends_first() -> None:
+    """Ctrl-C: ``asyncio.run`` cancels the tasks left and ends while the worker thread
+    still writes; the descriptor is closed by the thread once its work is done."""
+    log: list[str] = []
+    started = threading.Event()
+
+    def work() -> None:
+        started.set()
+        time.sleep(0.3)
+        log.append("work done")
+
+    scrubbing = DescriptorWork()
+
+    async def job() -> None:
+        running = asyncio.ensure_future(scrubbing.run(work))
+        await asyncio.to_thread(started.wait, 30)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        scrubbing.close_after(lambda: log.append("closed"))
+
+    asyncio.run(job())  # its shutdown waits for the worker threads
+    assert log == ["work done", "closed"]
+
+
+def test_with_no_work_under_way_the_descriptor_is_closed_at_once() -> None:
+    log: list[str] = []
+    scrubbing = DescriptorWork()
+
+    async def job() -> None:
+        await scrubbing.run(lambda: log.append("work done"))
+        scrubbing.close_after(lambda: log.append("closed"))
+        log.append("after close_after")
+
+    asyncio.run(job())
+    assert log == ["work done", "closed", "after close_after"]
