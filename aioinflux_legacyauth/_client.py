@@ -20,6 +20,7 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 
 from . import _sansio as sansio
+from ._background import finish_in_background
 from ._errors import (
     ArgumentError,
     ClientStateError,
@@ -274,9 +275,6 @@ class LegacyAuthClient:
     def _policy_for(self, retry: RetryPolicy | None) -> RetryPolicy:
         return self._retry if retry is None else call_policy(retry, self._retry)
 
-    def _deadline_for(self, deadline: float | None) -> float | None:
-        return self._deadline if deadline is None else check_deadline(deadline)
-
     def _execute(
         self,
         call: Call[_T],
@@ -330,7 +328,7 @@ class LegacyAuthClient:
         transport = self._transport
         if transport is None:
             transport = self._live_transport()  # raises
-        # _timeout_for, _policy_for and _deadline_for, inline: a bulk job passes its own,
+        # _timeout_for and _policy_for, inline, and the deadline check: a bulk job passes its own,
         # checked once for the whole job, with each of its requests.
         attempt_timeout = self._timeout if timeout is None else as_timeout(timeout)
         policy = self._retry if retry is None or retry is self._retry else self._policy_for(retry)
@@ -480,6 +478,7 @@ class LegacyAuthClient:
             cancelled.add_note(
                 "rollback: deleting what the create made continues in the background"
             )
+            finish_in_background(rollback, "the rollback of a cancelled create")
         else:
             if note:
                 cancelled.add_note(note)
@@ -526,6 +525,7 @@ class LegacyAuthClient:
                 await asyncio.shield(rollback)
             except asyncio.CancelledError:
                 exc.add_note(f"rollback: deleting {created.id} continues in the background")
+                finish_in_background(rollback, f"the rollback of {created.id}")
             else:
                 if note := rollback.result():
                     exc.add_note(note)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
+from .._background import finish_in_background
 from .._errors import LegacyAuthError
 
 __all__ = ["Undo"]
@@ -67,6 +68,7 @@ class Undo:
         except asyncio.CancelledError:
             listed = ", ".join(what for what, _ in reversed(steps))
             error.add_note(f"rollback: removing {listed} continues in the background")
+            finish_in_background(pending, f"the rollback of {listed}")
             return
         for note in notes:
             error.add_note(note)
@@ -89,6 +91,6 @@ async def _once_made(making: asyncio.Future[_T], undo: Callable[[_T], Awaitable[
     """Take back what ``making`` made, once its answer is in; nothing if it failed."""
     try:
         made = await making
-    except Exception:  # refused, or no answer: there is no ID to remove
+    except (Exception, asyncio.CancelledError):  # refused, no answer, or cut off: no ID
         return _NOTHING
     return await undo(made)

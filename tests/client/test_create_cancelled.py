@@ -7,6 +7,7 @@ create's request is let finish and what it made is deleted again.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -65,3 +66,42 @@ async def test_a_create_with_password_cancelled_in_flight_leaves_no_credential()
         (note,) = cancelled.value.__notes__
         assert note.startswith("rolled back: legacy authorization ")
         assert "a-given-Password-1" not in note
+
+
+async def test_cancelled_twice_the_rollback_finishes_in_the_background_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="aioinflux_legacyauth")
+    async with Emulator(hash_cost=FAST_HASH_COST) as emu:
+        transport = HeldCreate(emu.url)
+        async with LegacyAuthClient(
+            emu.url, emu.token, transport=transport, retry=RetryPolicy(instant=True)
+        ) as client:
+            task = asyncio.create_task(
+                client.create(
+                    username="grafana",
+                    org_id=emu.org_id,
+                    permissions=emu.bucket_permissions(),
+                    password="a-given-Password-1",
+                )
+            )
+            await transport.applied.wait()
+            task.cancel()
+            await asyncio.sleep(0.01)  # now waiting for the create's answer, to undo it
+            task.cancel()  # an impatient second Ctrl-C
+            with pytest.raises(asyncio.CancelledError) as cancelled:
+                await task
+            assert cancelled.value.__notes__ == [
+                "rollback: deleting what the create made continues in the background"
+            ]
+            transport.release.set()
+            for _ in range(200):
+                if not emu.legacy_authorizations():
+                    break
+                await asyncio.sleep(0.01)
+            assert emu.legacy_authorizations() == []
+            await asyncio.sleep(0)  # the rollback's done-callback runs
+        await transport.inner.close()
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(message.startswith("rolled back: legacy authorization ") for message in messages)
+    assert not any("a-given-Password-1" in message for message in messages)
