@@ -223,8 +223,11 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     :func:`unexpected_result`), so the report always has every item and ``on_result``
     sees each one exactly once; only the ``fatal`` exceptions (the job's own, such as a
     journal that cannot be written) and a failing callback cancel the batch and
-    propagate. Cancelling the call cancels the workers; an item cut off mid-request is
-    reported to ``on_result`` as ``unknown`` before the cancellation propagates. After a
+    propagate (the library's own bulk calls wrap their callbacks in
+    :class:`~aioinflux_legacyauth.bulk.callbacks.CallbackGuard`, so that a failing one
+    lets the items under way finish instead). Cancelling the call cancels the workers;
+    an item cut off mid-request is reported to ``on_result`` as ``unknown`` before the
+    cancellation propagates. After a
     401/403 (or, with ``fail_fast``, any item that failed for good) no new item starts;
     those never started are reported ``skipped``. An item whose handler returns a
     :class:`Later` frees its worker at once and is reported when it finishes.
