@@ -8,6 +8,7 @@ this one has imported everything already.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -28,8 +29,11 @@ print(json.dumps({"before": before, "version": version, "converter": type(conver
 
 
 def test_the_package_imports_without_cattrs_metadata_or_toml() -> None:
+    # Without coverage's start-up hook (.ci/run sets it): coverage reads its settings
+    # from pyproject.toml, importing tomllib before the package is.
+    env = {name: value for name, value in os.environ.items() if name != "COVERAGE_PROCESS_START"}
     done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
-        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, env=env
     )
     found = json.loads(done.stdout)
     assert found["before"] == {"cattrs": False, "importlib.metadata": False, "tomllib": False}
