@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["ID_LENGTH", "is_hex_id", "longer_than_an_id", "not_an_id"]
+__all__ = ["ID_LENGTH", "is_hex_id", "not_an_id", "not_an_id_string"]
 
 #: The characters of an ID.
 ID_LENGTH: Final = 16
@@ -21,10 +21,10 @@ def is_hex_id(text: str, *, lower_only: bool = False) -> bool:
     return _HEX16.fullmatch(text) is not None and (not lower_only or text == text.lower())
 
 
-def longer_than_an_id(text: object) -> bool:
-    """Whether ``text`` is a string too long to be an ID: perhaps a token or a password
-    given in its place, so never sent, shown or logged (the server refuses it anyway)."""
-    return isinstance(text, str) and len(text) > ID_LENGTH
+def not_an_id_string(text: object) -> bool:
+    """Whether ``text`` is a string that is not an ID: perhaps a token or a password given
+    in its place, so never sent, shown or logged (the server would refuse it anyway)."""
+    return isinstance(text, str) and not is_hex_id(text)
 
 
 def not_an_id(name: str, text: str) -> str:

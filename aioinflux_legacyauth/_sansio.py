@@ -40,7 +40,7 @@ from ._errors import (
     shorten,
 )
 from ._headers import SecretText
-from ._ids import is_hex_id, longer_than_an_id, not_an_id
+from ._ids import is_hex_id, not_an_id, not_an_id_string
 from ._json import fast_loads
 from ._models import (
     AuthorizationCreate,
@@ -267,11 +267,12 @@ def build_lookup_username(
 
 
 def _auth_id_segment(auth_id: str) -> str:
-    """:func:`_id_segment`, refusing a value too long to be an ID without showing it: in
-    the path it would reach errors, logs and reports, and it may be the token."""
-    if longer_than_an_id(auth_id):
+    """:func:`_id_segment`, refusing what is not an ID without showing it: in the path it
+    would reach errors, logs and reports, and it may be the token or a password."""
+    segment = _id_segment(auth_id)
+    if not_an_id_string(auth_id):
         raise ArgumentError(not_an_id("auth_id", auth_id))
-    return _id_segment(auth_id)
+    return segment
 
 
 def build_get(prefix: str, auth_id: str, headers: Mapping[str, str]) -> Call[LegacyAuthorization]:

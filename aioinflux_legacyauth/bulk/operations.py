@@ -15,7 +15,7 @@ import attrs
 
 from .._errors import LegacyAuthError
 from .._executor import Calls, Executor
-from .._ids import is_hex_id, longer_than_an_id, not_an_id
+from .._ids import is_hex_id, not_an_id, not_an_id_string
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request
@@ -205,15 +205,15 @@ def _split_id(item: object) -> tuple[str, None]:
             f"got {type(item).__name__}"
         )
         raise ValueError(msg)
-    if longer_than_an_id(key):
+    if not_an_id_string(key):
         raise ValueError(not_an_id("the item", key))
     return key, None
 
 
 def _describe_id(item: object) -> str:
-    # A string too long to be an ID may be a token: named by its type only.
+    # A string that is not an ID may be a token or a password: named by its type only.
     key = item_key(item)
-    if key is not None and longer_than_an_id(key):
+    if key is not None and not_an_id_string(key):
         return f"<{type(item).__name__}>"
     return describe_key(item)
 

@@ -30,6 +30,7 @@ from aioinflux_legacyauth import (
     UnavailableError,
     use_trace_span,
 )
+from aioinflux_legacyauth import _sansio as sansio
 from aioinflux_legacyauth._retry import AttemptLog, RetryPolicy
 from aioinflux_legacyauth.testing import MockTransport, error_response, json_response
 
@@ -342,11 +343,13 @@ async def test_delete_and_set_password(client: LegacyAuthClient, transport: Mock
 
 
 async def test_path_ids_are_quoted(client: LegacyAuthClient, transport: MockTransport) -> None:
-    """An ID can never reach another route: slashes are escaped."""
+    """An ID can never reach another route: what is not an ID is refused unsent (and
+    anything that builds a path escapes slashes, see ``_id_segment``)."""
     transport.handler = lambda request: NOT_FOUND
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ArgumentError, match="not an authorization ID"):
         await client.delete("x/password")
-    assert only_request(transport).path.endswith("/x%2Fpassword")
+    assert transport.requests == []
+    assert sansio._id_segment("x/password") == "x%2Fpassword"
 
 
 async def test_trace_span_per_call_context_and_default(

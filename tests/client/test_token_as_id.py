@@ -74,10 +74,14 @@ async def test_a_token_among_bulk_ids_fails_unseen(
     assert "Xk2vQ9" not in caplog.text
 
 
-async def test_a_short_id_still_gets_the_servers_answer() -> None:
-    """Only what may be a secret is kept back: "abc" reaches the server as before."""
+async def test_a_short_non_id_is_refused_too_without_showing_it() -> None:
+    """A password shorter than an ID is no less a secret: refused before sending, named
+    by its length only; an ID in upper case is still an ID."""
     transport = refusing_everything()
     async with connect(transport) as client:
+        with pytest.raises(ArgumentError, match="it has 9 characters") as refused:
+            await client.get("hunter2pw")
+        assert "hunter2pw" not in str(refused.value)
         with pytest.raises(InvalidError):
-            await client.get("abc")
+            await client.get("0123456789ABCDEF")
     assert len(transport.requests) == 1
