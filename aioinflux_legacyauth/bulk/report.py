@@ -28,6 +28,7 @@ __all__ = [
     "result_from_error",
     "shared_head",
     "unexpected_result",
+    "with_message",
 ]
 
 
@@ -217,6 +218,21 @@ def ok_result(key: str, head: tuple[Any, ...], elapsed: float) -> ItemResult:
 
 
 _new_result: Final = object.__new__
+
+
+def with_message(result: ItemResult, message: str, *, outcome: Outcome | None = None) -> ItemResult:
+    """``result`` with another message (and, if given, another outcome)."""
+    return ItemResult(
+        key=result.key,
+        op=result.op,
+        outcome=outcome or result.outcome,
+        status=result.status,
+        code=result.code,
+        message=message,
+        attempts=result.attempts,
+        elapsed=result.elapsed,
+        error=result.error,
+    )
 
 
 def result_from_error(

@@ -50,7 +50,7 @@ from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.callbacks import CallbackGuard
 from ..bulk.engine import check_concurrency
-from ..bulk.report import result_from_error
+from ..bulk.report import result_from_error, with_message
 from .diff import same_permissions
 from .journal import JournalItem, RescopeJournal, RescopeJournalError
 from .mappings import MappingAction, plan_mappings
@@ -236,7 +236,9 @@ class _Rescoping:
         except LegacyAuthError as error:
             # Maybe applied, maybe not: the next run sees what the server holds and goes on.
             result = result_from_error(item.id, OP, error, attempt.log)
-            return _with(result, f"{error}; the journal keeps what is needed: run the job again")
+            return with_message(
+                result, f"{error}; the journal keeps what is needed: run the job again"
+            )
 
     async def _send(self, call: Call[_T], attempt: _Attempt) -> _T:
         return await self.executor.execute(call, log=attempt.log)
@@ -351,7 +353,7 @@ class _Rescoping:
         except LegacyAuthError as error:
             result = result_from_error(item.id, OP, error, attempt.log)
             if result.outcome is Outcome.UNKNOWN:  # it may exist: the next run finds out
-                return _with(
+                return with_message(
                     result, f"{error}; the journal keeps what is needed: run the job again"
                 )
             return await self._restore(item, error, attempt)
@@ -388,20 +390,6 @@ class _Rescoping:
 
 def _description(item: JournalItem) -> AuthorizationUpdate:
     return AuthorizationUpdate(description=item.new_description)
-
-
-def _with(result: ItemResult, message: str) -> ItemResult:
-    return ItemResult(
-        key=result.key,
-        op=result.op,
-        outcome=result.outcome,
-        status=result.status,
-        code=result.code,
-        message=message,
-        attempts=result.attempts,
-        elapsed=result.elapsed,
-        error=result.error,
-    )
 
 
 async def rescope(

@@ -29,7 +29,7 @@ from .._tracing import TraceSpanLike, child_span
 from ..bulk import BulkReport, ItemResult, Outcome, ProgressCallback, ResultCallback, run_bulk
 from ..bulk.callbacks import CallbackGuard
 from ..bulk.engine import Later, check_concurrency
-from ..bulk.report import result_from_error
+from ..bulk.report import result_from_error, with_message
 from ..provisioning.verification import verify_authorization
 from .journal import ItemState, Journal, JournalError, Stage, Target
 from .publisher import Publisher, PublishError, sink_failure
@@ -191,7 +191,7 @@ class _Rotation:
                 logged_in = await self._verify(target, password, span)
             except LegacyAuthError as error:
                 result = result_from_error(target.id, OP, error, log)
-                return _with_message(result, f"password set; verifying it failed: {error}")
+                return with_message(result, f"password set; verifying it failed: {error}")
             if logged_in is None:
                 return ItemResult(
                     key=target.id,
@@ -247,7 +247,7 @@ class _Rotation:
             await self._fail(target, "refused", error)
             return result_from_error(target.id, OP, error, log)
         result = result_from_error(target.id, OP, error, log)
-        return _with_message(
+        return with_message(
             result,
             f"refused ({error}), but an earlier attempt may have set it and it cannot be "
             "checked now; it is kept in the journal for the next run",
@@ -282,7 +282,7 @@ class _Rotation:
             checked = await verify_authorization(self.executor, current, password, trace_span=span)
         except LegacyAuthError as error:
             result = result_from_error(target.id, OP, error, log)
-            return _with_message(result, f"password set; checking its access failed: {error}")
+            return with_message(result, f"password set; checking its access failed: {error}")
         if checked.ok:
             return None
         return ItemResult(
@@ -354,22 +354,6 @@ def _earlier(target: Target, state: ItemState) -> ItemResult:
         )
     outcome = Outcome.NOT_FOUND if state.reason == "not_found" else Outcome.FAILED
     return ItemResult(key=target.id, op=OP, outcome=outcome, message=state.message)
-
-
-def _with_message(
-    result: ItemResult, message: str, *, outcome: Outcome | None = None
-) -> ItemResult:
-    return ItemResult(
-        key=result.key,
-        op=result.op,
-        outcome=outcome or result.outcome,
-        status=result.status,
-        code=result.code,
-        message=message,
-        attempts=result.attempts,
-        elapsed=result.elapsed,
-        error=result.error,
-    )
 
 
 async def rotate(
