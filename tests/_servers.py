@@ -36,7 +36,7 @@ from aioinflux_legacyauth.emulator import (
 from tests.realserver.api import Api
 from tests.realserver.handle import BlockingRealServer, EmulatorOnly, RealServer
 from tests.realserver.hashimport import HashImporter
-from tests.realserver.pool import RealServerPool
+from tests.realserver.pool import HUNG_AT_STOP, RealServerPool
 from tests.realserver.process import build_real_influxd
 from tests.realserver.tenancy import Tenancy, foreign_legacy_authorizations
 
@@ -119,6 +119,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"server under test: {config.stash[_CHOICE].label}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Real servers that had to be killed at stop, with where their script was stuck."""
+    if HUNG_AT_STOP:
+        terminalreporter.section("real-influxd: servers killed at stop (no test's verdict)")
+        for report in HUNG_AT_STOP:
+            terminalreporter.write_line(report)
 
 
 def _reason(item: pytest.Item, name: str, default: str) -> str:

@@ -6,9 +6,14 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .process import RealInfluxdProcess, ScriptError
+from .process import RealInfluxdProcess, ScriptError, ScriptHungError
 
-__all__ = ["RealServerPool"]
+__all__ = ["HUNG_AT_STOP", "RealServerPool"]
+
+#: Servers that had to be killed at stop, each with where its script was stuck: listed
+#: in the run's terminal summary. A server's stop comes after its test's verdict, so it
+#: fails no test; it is reported, not hidden.
+HUNG_AT_STOP: list[str] = []
 
 
 class RealServerPool:
@@ -57,6 +62,8 @@ class RealServerPool:
         for stopping in self._stopping:
             try:
                 stopping.result()
+            except ScriptHungError as exc:
+                HUNG_AT_STOP.append(str(exc))
             except ScriptError as exc:
                 failures.append(str(exc))
         self._executor.shutdown()

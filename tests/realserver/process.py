@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCRIPT", "RealInfluxdProcess", "ScriptError", "build_real_influxd"]
+__all__ = ["SCRIPT", "RealInfluxdProcess", "ScriptError", "ScriptHungError", "build_real_influxd"]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "real-influxd"
 _START_TIMEOUT = 90.0
@@ -23,6 +23,11 @@ _STOP_TIMEOUT = 60.0
 
 class ScriptError(Exception):
     """The script failed to build, start or stop; the message carries its stderr."""
+
+
+class ScriptHungError(ScriptError):
+    """The script was still running long after SIGTERM and was killed; the message carries
+    its stderr, with the Python stack it was stuck in (dumped on SIGUSR1 first)."""
 
 
 def build_real_influxd(version: str | None = None) -> Path:
@@ -102,8 +107,13 @@ class RealInfluxdProcess:
         try:
             status = self._process.wait(_STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            os.kill(self._process.pid, signal.SIGKILL)
-            status = self._process.wait()
+            # Where was it stuck? The script dumps its threads' stacks on SIGUSR1.
+            os.kill(self._process.pid, signal.SIGUSR1)
+            try:
+                status = self._process.wait(2)
+            except subprocess.TimeoutExpired:
+                os.kill(self._process.pid, signal.SIGKILL)
+                status = self._process.wait()
             hung = f"still running {_STOP_TIMEOUT:.0f} s after SIGTERM, killed; "
         for stream in (self._process.stdout, self._process.stderr):
             if stream is not None and not stream.closed:
@@ -113,5 +123,5 @@ class RealInfluxdProcess:
         if check and status != 0:
             msg = f"scripts/real-influxd ({hung}pid {self.pid}) exited with status {status}: "
             msg += self._stderr
-            raise ScriptError(msg)
+            raise ScriptHungError(msg) if hung else ScriptError(msg)
         return status
