@@ -38,20 +38,23 @@ class HeldCreate:
         return response
 
 
+async def create_with_password(client: LegacyAuthClient, emu: Emulator) -> object:
+    """The create both tests cancel: a credential with a password of the caller's."""
+    return await client.create(
+        username="grafana",
+        org_id=emu.org_id,
+        permissions=emu.bucket_permissions(),
+        password="a-given-Password-1",
+    )
+
+
 async def test_a_create_with_password_cancelled_in_flight_leaves_no_credential() -> None:
     async with Emulator(hash_cost=FAST_HASH_COST) as emu:
         transport = HeldCreate(emu.url)
         async with LegacyAuthClient(
             emu.url, emu.token, transport=transport, retry=RetryPolicy(instant=True)
         ) as client:
-            task = asyncio.create_task(
-                client.create(
-                    username="grafana",
-                    org_id=emu.org_id,
-                    permissions=emu.bucket_permissions(),
-                    password="a-given-Password-1",
-                )
-            )
+            task = asyncio.create_task(create_with_password(client, emu))
             await transport.applied.wait()  # made on the server; the answer is on its way
             task.cancel()
             await asyncio.sleep(0)
@@ -77,14 +80,7 @@ async def test_cancelled_twice_the_rollback_finishes_in_the_background_and_says_
         async with LegacyAuthClient(
             emu.url, emu.token, transport=transport, retry=RetryPolicy(instant=True)
         ) as client:
-            task = asyncio.create_task(
-                client.create(
-                    username="grafana",
-                    org_id=emu.org_id,
-                    permissions=emu.bucket_permissions(),
-                    password="a-given-Password-1",
-                )
-            )
+            task = asyncio.create_task(create_with_password(client, emu))
             await transport.applied.wait()
             task.cancel()
             await asyncio.sleep(0.01)  # now waiting for the create's answer, to undo it
