@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -268,17 +267,23 @@ def running_server(binary: Path, options: ServerOptions) -> Iterator[Running]:
 
 def serve_until_stopped(binary: Path, options: ServerOptions) -> int:
     """Start, print the ready line, serve until SIGTERM or Ctrl-C; the exit status."""
-    stop = threading.Event()
+    # A plain flag, not a threading.Event: the handler runs in the main thread between
+    # bytecodes, and Event.set() there takes the lock Event.wait() already holds (the
+    # script hung on SIGTERM, now and then, until killed: the stack dump showed it).
+    stop: list[int] = []
 
     def request_stop(signum: int, frame: object) -> None:
-        stop.set()
+        stop.append(signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, request_stop)
     with running_server(binary, options) as running:
         sys.stdout.write(running.ready_line() + "\n")
         sys.stdout.flush()
-        while not stop.wait(0.2):
+        while not stop:
+            time.sleep(0.2)
+            if stop:
+                break
             if running.process.poll() is not None:
                 code = running.process.returncode
                 sys.stderr.write(f"real-influxd: influxd exited on its own (status {code})\n")
