@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import functools
 import logging
 import math
 import os
@@ -332,20 +331,17 @@ class LegacyAuthClient:
         # checked once for the whole job, with each of its requests.
         attempt_timeout = self._timeout if timeout is None else as_timeout(timeout)
         policy = self._retry if retry is None or retry is self._retry else self._policy_for(retry)
-        request = call.request
         return call_with_retries(
-            functools.partial(transport.send, request, timeout=attempt_timeout),
-            parse=functools.partial(call.parse, request),
+            transport.send,
+            call,
+            attempt_timeout,
             policy=policy,
             budget=self._budget,
-            safety=call.safety,
             log=log,
             # The retry engine keeps it: between attempts, and around any attempt whose own
             # timeout would not end it in time (so most calls need no timer at all).
             deadline=self._deadline if deadline is None else check_deadline(deadline),
             attempt_limit=attempt_timeout.total,
-            label=(request.method, request.path),
-            recover=call.recover,
         )
 
     # -- the operations ------------------------------------------------------------------

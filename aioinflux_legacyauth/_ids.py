@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["ID_LENGTH", "is_hex_id", "not_an_id", "not_an_id_string"]
+__all__ = ["ID_LENGTH", "is_hex_id", "match_id", "not_an_id", "not_an_id_string"]
 
 #: The characters of an ID.
 ID_LENGTH: Final = 16
 _HEX16: Final = re.compile(r"[0-9a-fA-F]{16}")
+#: ``match_id(text)``: a match if the string ``text`` is an ID (16 hex digits, either case),
+#: else None. :func:`is_hex_id` without its call, for the paths every bulk item takes.
+match_id: Final = _HEX16.fullmatch
 
 
 def is_hex_id(text: str, *, lower_only: bool = False) -> bool:

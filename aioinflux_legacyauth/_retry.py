@@ -38,11 +38,15 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
 from ._errors import APIError, LegacyAuthError, RequestTimeoutError, TransportError
+
+if TYPE_CHECKING:  # the call's types only: _sansio imports this module
+    from ._sansio import Call, Request
+    from ._transports import Timeout
 
 __all__ = [
     "AttemptLog",
@@ -309,39 +313,36 @@ def _classify(error: TransportError | APIError, safety: RetrySafety) -> _Verdict
 
 
 async def call_with_retries(
-    attempt: Callable[[], Awaitable[Any]],
+    send: Callable[..., Awaitable[Any]],
+    call: Call[T],
+    timeout: Timeout | None = None,
     *,
     policy: RetryPolicy,
     budget: RetryBudget | None,
-    safety: RetrySafety,
     log: AttemptLog | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rand: Callable[[], float] = random.random,
     clock: Callable[[], float] = time.monotonic,
-    parse: Callable[[Any], T] | None = None,
     deadline: float | None = None,
     attempt_limit: float | None = None,
-    label: tuple[str, str] = ("", ""),
-    recover: Callable[[LegacyAuthError, AttemptLog], T] | None = None,
 ) -> T:
-    """Await ``attempt()`` until it succeeds or retrying must stop; return its result.
+    """Send ``call`` until an attempt succeeds or retrying must stop; return its result.
 
-    ``parse``, if given, turns each attempt's result into the call's result inside the
-    loop, so what it raises is retried like a failed attempt (the client passes its
-    response parser, which raises :class:`APIError` for error statuses).
+    Each attempt is ``send(call.request, timeout=timeout)`` (a transport's ``send``), its
+    response read by ``call.parse`` inside the loop, so what the parser raises (the
+    :class:`APIError` of an error status) is retried like a failed attempt, as far as
+    ``call.safety`` allows.
 
     ``deadline`` bounds the whole call, in seconds: a retry whose wait would end past it
     is not made (the last failure is raised, with a note), and an attempt that could
     still run at the deadline is cut off there with a :class:`RequestTimeoutError`.
     ``attempt_limit`` is how long one attempt can take on its own (the transport's total
     timeout): attempts that end before the deadline anyway run without a timer. Under
-    ``instant`` the skipped waits count as time spent. ``label`` is the request's
-    (method, path), for the error of an attempt cut off at the deadline.
+    ``instant`` the skipped waits count as time spent.
 
-    ``recover``, if given, decides what the library error that ends the call means:
-    ``recover(error, log)`` returns the call's result, or raises. It is a call's
-    ``recover``, run here rather than in a coroutine around this one (which every wait of
-    the request would cross again).
+    ``call.recover``, if set, decides what the library error that ends the call means:
+    ``recover(error, log)`` returns the call's result, or raises. It runs here rather than
+    in a coroutine around this one (which every wait of the request would cross again).
 
     Failures that stop the call re-raise the attempt's own exception object, with a note
     (``add_note``) saying why retrying stopped. Exceptions other than
@@ -349,13 +350,15 @@ async def call_with_retries(
     propagate at once, untouched.
     """
     log = AttemptLog() if log is None else log
+    request, parse, safety = call.request, call.parse, call.safety
     started = clock()
     elapsed_before = log.elapsed
     number = 0  # attempts made by this call
     skipped = 0.0  # waits that instant mode did not sleep, in seconds
     last_retry_timeout = False  # which cost the last paid retry took, for the refund
     # One coroutine, not a loop in a helper: every await of a request passes through each
-    # coroutine above it, and bulk jobs make thousands of them.
+    # coroutine above it, and bulk jobs make thousands of them. Nor a closure or partial
+    # per call: the transport's send and the call's parser are called as they are.
     try:
         while True:
             number += 1
@@ -368,19 +371,18 @@ async def call_with_retries(
             )
             try:
                 # An attempt that ends in time on its own needs no timer (a timer is not free).
-                result = await (
-                    attempt()
+                response = await (
+                    send(request, timeout=timeout)
                     if left is None or (attempt_limit is not None and attempt_limit <= left)
-                    else _before_deadline(attempt, left, number, label)
+                    else _before_deadline(send(request, timeout=timeout), left, number, request)
                 )
-                if parse is not None:
-                    result = parse(result)
+                result = parse(request, response)
             except (TransportError, APIError) as exc:
                 error: TransportError | APIError = exc
             except LegacyAuthError as exc:
                 # A 2xx whose body did not decode, a closed client...: retrying cannot help.
                 log.last_error = exc
-                return _ended(exc, recover, log)
+                return _ended(exc, call, log)
             except asyncio.CancelledError:
                 # Cancelled in flight: the server may still apply the request (section 2.3).
                 log.ambiguous = True
@@ -388,7 +390,7 @@ async def call_with_retries(
             else:
                 if budget is not None:
                     budget.record_success(retried=number > 1, timeout=last_retry_timeout)
-                return result  # type: ignore[no-any-return]  # T when parse is None
+                return result
 
             # Decided outside the except block, so a later failure does not chain onto it.
             log.last_error = error
@@ -399,7 +401,7 @@ async def call_with_retries(
                 error, verdict, number=number, policy=policy, budget=budget, rand=rand, left=left
             )
             if delay is None:
-                return _ended(error, recover, log)
+                return _ended(error, call, log)
             last_retry_timeout = verdict.timeout
             log.delays.append(delay)
             logger.debug(
@@ -425,34 +427,31 @@ async def call_with_retries(
         log.elapsed = elapsed_before + (clock() - started)
 
 
-def _ended(
-    error: LegacyAuthError,
-    recover: Callable[[LegacyAuthError, AttemptLog], T] | None,
-    log: AttemptLog,
-) -> T:
+def _ended(error: LegacyAuthError, call: Call[T], log: AttemptLog) -> T:
     """Raise the error that ended the call, unless the call's ``recover`` makes a result of it."""
-    if recover is None:
+    if call.recover is None:
         raise error
-    return recover(error, log)
+    return call.recover(error, log)
 
 
 async def _before_deadline(
-    attempt: Callable[[], Awaitable[Any]], left: float, number: int, label: tuple[str, str]
+    attempt: Awaitable[Any], left: float, number: int, request: Request
 ) -> Any:
-    """``attempt()``, cut off after ``left`` seconds: a :class:`RequestTimeoutError` then.
+    """``attempt``, cut off after ``left`` seconds: a :class:`RequestTimeoutError` then.
 
     Cut off in flight, the request may have been applied (``maybe_sent``).
     """
     scope = asyncio.timeout(max(left, 0.0))
     try:
         async with scope:
-            return await attempt()
+            return await attempt
     except TimeoutError:
         if not scope.expired():
             raise
-    method, path = label
     message = f"the call's deadline passed during attempt {number}"
-    raise RequestTimeoutError(message, method=method, path=path, maybe_sent=True) from None
+    raise RequestTimeoutError(
+        message, method=request.method, path=request.path, maybe_sent=True
+    ) from None
 
 
 def _plan_retry(

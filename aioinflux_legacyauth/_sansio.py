@@ -40,7 +40,7 @@ from ._errors import (
     shorten,
 )
 from ._headers import SecretText
-from ._ids import is_hex_id, not_an_id, not_an_id_string
+from ._ids import is_hex_id, match_id, not_an_id, not_an_id_string
 from ._json import fast_loads
 from ._models import (
     AuthorizationCreate,
@@ -269,6 +269,9 @@ def build_lookup_username(
 def _auth_id_segment(auth_id: str) -> str:
     """:func:`_id_segment`, refusing what is not an ID without showing it: in the path it
     would reach errors, logs and reports, and it may be the token or a password."""
+    given: object = auth_id  # callers without a type checker may pass anything
+    if isinstance(given, str) and match_id(given) is not None:
+        return given  # an ID (hex digits) is its own segment: the common case, first
     segment = _id_segment(auth_id)
     if not_an_id_string(auth_id):
         raise ArgumentError(not_an_id("auth_id", auth_id))

@@ -15,7 +15,7 @@ import attrs
 
 from .._errors import LegacyAuthError
 from .._executor import Calls, Executor
-from .._ids import is_hex_id, not_an_id, not_an_id_string
+from .._ids import is_hex_id, match_id, not_an_id, not_an_id_string
 from .._models import AuthorizationUpdate, LegacyAuthorization
 from .._retry import AttemptLog, RetryPolicy
 from .._sansio import Call, RawResponse, Request
@@ -198,6 +198,8 @@ class CallJob:
 
 
 def _split_id(item: object) -> tuple[str, None]:
+    if type(item) is str and match_id(item) is not None:  # the common case, first
+        return item, None
     key = item_key(item)
     if key is None:
         msg = (

@@ -30,6 +30,7 @@ from aioinflux_legacyauth._retry import (
     call_policy,
     call_with_retries,
 )
+from aioinflux_legacyauth._sansio import Call, Request
 
 T = TypeVar("T")
 
@@ -104,6 +105,20 @@ def notes(exc: BaseException) -> list[str]:
     return list(getattr(exc, "__notes__", []))
 
 
+def plain_call(safety: RetrySafety = RetrySafety.IDEMPOTENT) -> Call[Any]:
+    """The call the engine sends in these tests: its parser returns the attempt's result."""
+    return Call(Request("GET", "/p"), lambda request, response: response, safety)
+
+
+def sends(attempt: Callable[[], Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """``attempt`` as a transport's ``send`` (the request and timeout are the call's)."""
+
+    async def send(request: Request, *, timeout: object) -> T:
+        return await attempt()
+
+    return send
+
+
 async def run(
     attempt: Callable[[], Awaitable[T]],
     *,
@@ -116,16 +131,17 @@ async def run(
 ) -> T:
     """call_with_retries with fake time and half jitter unless told otherwise."""
     time = FakeTime() if time is None else time
-    return await call_with_retries(
-        attempt,
+    result: T = await call_with_retries(
+        sends(attempt),
+        plain_call(safety),
         policy=RetryPolicy() if policy is None else policy,
         budget=budget,
-        safety=safety,
         log=log,
         sleep=time.sleep,
         rand=rand,
         clock=time.clock,
     )
+    return result
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -314,10 +330,10 @@ async def test_instant_policy_never_sleeps() -> None:
     log = AttemptLog()
     attempt = Script(api(503, retry_after=5), api(500), timed_out(), "ok")
     result: object = await call_with_retries(
-        attempt,
+        sends(attempt),
+        plain_call(),
         policy=RetryPolicy(instant=True),
         budget=None,
-        safety=RetrySafety.IDEMPOTENT,
         log=log,
         sleep=forbidden_sleep,
         rand=one,
@@ -656,10 +672,10 @@ async def test_cancellation_during_backoff_stops_retrying() -> None:
 
     task: asyncio.Task[object] = asyncio.create_task(
         call_with_retries(
-            attempt,
+            sends(attempt),
+            plain_call(),
             policy=RetryPolicy(),
             budget=budget,
-            safety=RetrySafety.IDEMPOTENT,
             log=log,
             sleep=blocking_sleep,
             rand=half,
