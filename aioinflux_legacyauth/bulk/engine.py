@@ -281,8 +281,9 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
             # waiting (refused locally, done by an earlier run, a mock transport) never holds
             # the event loop for more than one item; and the answers that arrived together
             # are all finished before the next requests go out, so those go out together
-            # (each request sent alone woke a local server: about 6 µs of the client's CPU
-            # per DELETE in `python -m benchmarks`; this costs about 1 µs).
+            # (a request sent alone wakes an idle local server, which the client's send pays
+            # for: about 5 µs of client CPU per DELETE in `python -m benchmarks`, against
+            # about 1 µs for the yield).
             await asyncio.sleep(0)
 
     async def finish_later(index: int, item: Any, later: Later) -> None:
