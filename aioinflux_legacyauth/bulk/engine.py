@@ -239,6 +239,8 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     stopped, done = False, 0
     notify = on_result is not None or on_progress is not None
     is_sync = source.is_sync
+    #: Later parts handed to a task that has not taken its first step yet (see cut_short).
+    unbegun: dict[int, tuple[Any, Later]] = {}
 
     def settle(index: int, result: ItemResult) -> None:
         nonlocal done, stopped
@@ -272,6 +274,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
             except Exception as error:  # a bug, or an answer no rule foresaw: this item only
                 result = unexpected_result(describe(item), op, error)
             if isinstance(result, Later):
+                unbegun[index] = (item, result)
                 group.create_task(finish_later(index, item, result))
             elif notify:
                 await record(index, result)
@@ -280,6 +283,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
 
     async def finish_later(index: int, item: Any, later: Later) -> None:
         # The worker's rules, for the part of an item that was left for later.
+        del unbegun[index]
         try:
             result = await later.finish()
         except asyncio.CancelledError:
@@ -292,6 +296,23 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
             result = unexpected_result(describe(item), op, error)
         await record(index, result)
 
+    async def cut_short() -> None:
+        # A task cancelled before its first step never runs its coroutine, so a later part
+        # the batch's cancellation caught just after it was handed over would go unreported
+        # (and whatever it does when cut off, such as ending its item's span, undone). Each
+        # runs now instead, cancelled at its first wait, as it would have been one step on.
+        async def cancelled_at_first_wait(index: int, item: Any, later: Later) -> None:
+            task = asyncio.current_task()
+            assert task is not None  # noqa: S101 - a coroutine run by a task
+            task.cancel()
+            await finish_later(index, item, later)
+
+        # A copy: under an eager task factory (3.12+) a task's first step, which removes
+        # its entry, runs inside create_task.
+        left = list(unbegun.items())
+        cut = [asyncio.create_task(cancelled_at_first_wait(i, *part)) for i, part in left]
+        await asyncio.gather(*cut, return_exceptions=True)
+
     group = asyncio.TaskGroup()
     try:
         async with group:
@@ -300,6 +321,9 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     except BaseExceptionGroup as group_error:
         # Surface the one real failure (a callback's or a bug's), not a wrapper around it.
         raise group_error.exceptions[0] from None
+    finally:
+        if unbegun:  # only when the batch was cut off (see cut_short)
+            await cut_short()
     # Items never claimed after the batch stopped are reported as skipped, in order.
     while stopped and (claimed := await source.next()) is not None:
         index, item = claimed
