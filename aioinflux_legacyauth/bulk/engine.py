@@ -213,6 +213,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     trace_span: TraceSpanLike | None = None,
     describe: Callable[[object], str] = describe_key,
     fatal: tuple[type[Exception], ...] = (),
+    on_drained: Callable[[], object] | None = None,
 ) -> BulkReport:
     """Run ``handle`` on every item with at most ``concurrency`` in flight.
 
@@ -231,6 +232,9 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     401/403 (or, with ``fail_fast``, any item that failed for good) no new item starts;
     those never started are reported ``skipped``. An item whose handler returns a
     :class:`Later` frees its worker at once and is reported when it finishes.
+
+    ``on_drained()`` is called once no new item will start, the items under way left to
+    finish: the input is exhausted, or the batch stopped (not when it is cancelled).
     """
     check_concurrency(concurrency)
     started = time.monotonic()
@@ -255,13 +259,19 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
         await _call_back(on_result, result)
         await _call_back(on_progress, done, total)
 
+    def drained() -> None:
+        nonlocal on_drained
+        if on_drained is not None:
+            drained_callback, on_drained = on_drained, None
+            drained_callback()
+
     async def worker() -> None:
         while not stopped:
             # A plain iterable is read without a coroutine per item, and without callbacks
             # no coroutine records the result either.
             claimed = source.take() if is_sync else await source.next()
             if claimed is None:
-                return
+                break
             index, item = claimed
             try:
                 result = await handle(item)
@@ -280,6 +290,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
                 await record(index, result)
             else:
                 settle(index, result)
+        drained()  # the first worker to leave: no item starts after this
 
     async def finish_later(index: int, item: Any, later: Later) -> None:
         # The worker's rules, for the part of an item that was left for later.
