@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 import math
 import os
@@ -19,7 +20,6 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 
 from . import _sansio as sansio
-from ._background import finish_in_background
 from ._errors import (
     ArgumentError,
     ClientStateError,
@@ -32,6 +32,7 @@ from ._ids import is_hex_id
 from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
 from ._retry import AttemptLog, RetryBudget, RetryPolicy, call_policy, call_with_retries
+from ._rollback import once_made, roll_back
 from ._sansio import Call, check_text, update_body
 from ._tracing import Instrumentation, TraceSpanLike, current_instrumentation
 from ._transports import DEFAULT_DEADLINE, Timeout, Transport, base_url, check_deadline
@@ -445,39 +446,18 @@ class LegacyAuthClient:
             created = await asyncio.shield(creating)
         except asyncio.CancelledError as exc:
             # The POST may already have made it: a credential whose password nobody got.
-            await self._undo_cancelled_create(creating, trace_span, exc)
+            undo = functools.partial(self._rollback, trace_span=trace_span)
+            await roll_back(
+                once_made(creating, undo, otherwise=()),
+                exc,
+                doing="deleting what the create made",
+                label="a cancelled create",
+            )
             raise
         await self._set_initial_password(
             created, password, trace_span, timeout=timeout, retry=retry, deadline=deadline
         )
         return created
-
-    async def _undo_cancelled_create(
-        self,
-        creating: asyncio.Future[LegacyAuthorization],
-        trace_span: TraceSpanLike | None,
-        cancelled: asyncio.CancelledError,
-    ) -> None:
-        """Let a cancelled create's request finish, then delete what it made."""
-
-        async def undo() -> str | None:
-            try:
-                created = await creating
-            except BaseException:  # it failed, or was cancelled too: nothing known was made
-                return None
-            return await self._rollback(created, trace_span)
-
-        rollback = asyncio.ensure_future(undo())
-        try:
-            note = await asyncio.shield(rollback)
-        except asyncio.CancelledError:
-            cancelled.add_note(
-                "rollback: deleting what the create made continues in the background"
-            )
-            finish_in_background(rollback, "the rollback of a cancelled create")
-        else:
-            if note:
-                cancelled.add_note(note)
 
     async def _default_org_id(
         self,
@@ -516,28 +496,26 @@ class LegacyAuthClient:
             )
         except BaseException as exc:
             # Shielded: a cancelled create must still not leave a credential without password.
-            rollback = asyncio.ensure_future(self._rollback(created, trace_span))
-            try:
-                await asyncio.shield(rollback)
-            except asyncio.CancelledError:
-                exc.add_note(f"rollback: deleting {created.id} continues in the background")
-                finish_in_background(rollback, f"the rollback of {created.id}")
-            else:
-                if note := rollback.result():
-                    exc.add_note(note)
+            await roll_back(
+                self._rollback(created, trace_span=trace_span),
+                exc,
+                doing=f"deleting {created.id}",
+                label=created.id,
+            )
             raise
 
     async def _rollback(
-        self, created: LegacyAuthorization, trace_span: TraceSpanLike | None
-    ) -> str | None:
+        self, created: LegacyAuthorization, *, trace_span: TraceSpanLike | None
+    ) -> tuple[str]:
+        """Delete a credential made without its password; the note that says how it went."""
         try:
             await self.delete(created.id, trace_span=trace_span)
         except LegacyAuthError as error:
             return (
                 f"rollback failed: legacy authorization {created.id} ({created.username!r}) "
-                f"exists without a password and could not be deleted: {error}"
+                f"exists without a password and could not be deleted: {error}",
             )
-        return f"rolled back: legacy authorization {created.id} was deleted again"
+        return (f"rolled back: legacy authorization {created.id} was deleted again",)
 
     async def update(
         self,

@@ -213,6 +213,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     trace_span: TraceSpanLike | None = None,
     describe: Callable[[object], str] = describe_key,
     fatal: tuple[type[Exception], ...] = (),
+    on_drained: Callable[[], object] | None = None,
 ) -> BulkReport:
     """Run ``handle`` on every item with at most ``concurrency`` in flight.
 
@@ -231,6 +232,9 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     401/403 (or, with ``fail_fast``, any item that failed for good) no new item starts;
     those never started are reported ``skipped``. An item whose handler returns a
     :class:`Later` frees its worker at once and is reported when it finishes.
+
+    ``on_drained()`` is called once no new item will start, the items under way left to
+    finish: the input is exhausted, or the batch stopped (not when it is cancelled).
     """
     check_concurrency(concurrency)
     started = time.monotonic()
@@ -239,6 +243,8 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     stopped, done = False, 0
     notify = on_result is not None or on_progress is not None
     is_sync = source.is_sync
+    #: Later parts handed to a task that has not taken its first step yet (see cut_short).
+    unbegun: dict[int, tuple[Any, Later]] = {}
 
     def settle(index: int, result: ItemResult) -> None:
         nonlocal done, stopped
@@ -253,13 +259,19 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
         await _call_back(on_result, result)
         await _call_back(on_progress, done, total)
 
+    def drained() -> None:
+        nonlocal on_drained
+        if on_drained is not None:
+            drained_callback, on_drained = on_drained, None
+            drained_callback()
+
     async def worker() -> None:
         while not stopped:
             # A plain iterable is read without a coroutine per item, and without callbacks
             # no coroutine records the result either.
             claimed = source.take() if is_sync else await source.next()
             if claimed is None:
-                return
+                break
             index, item = claimed
             try:
                 result = await handle(item)
@@ -272,6 +284,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
             except Exception as error:  # a bug, or an answer no rule foresaw: this item only
                 result = unexpected_result(describe(item), op, error)
             if isinstance(result, Later):
+                unbegun[index] = (item, result)
                 group.create_task(finish_later(index, item, result))
             elif notify:
                 await record(index, result)
@@ -285,9 +298,11 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
             # for: about 5 µs of client CPU per DELETE in `python -m benchmarks`, against
             # about 1 µs for the yield).
             await asyncio.sleep(0)
+        drained()  # the first worker to leave: no item starts after this
 
     async def finish_later(index: int, item: Any, later: Later) -> None:
         # The worker's rules, for the part of an item that was left for later.
+        del unbegun[index]
         try:
             result = await later.finish()
         except asyncio.CancelledError:
@@ -300,6 +315,23 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
             result = unexpected_result(describe(item), op, error)
         await record(index, result)
 
+    async def cut_short() -> None:
+        # A task cancelled before its first step never runs its coroutine, so a later part
+        # the batch's cancellation caught just after it was handed over would go unreported
+        # (and whatever it does when cut off, such as ending its item's span, undone). Each
+        # runs now instead, cancelled at its first wait, as it would have been one step on.
+        async def cancelled_at_first_wait(index: int, item: Any, later: Later) -> None:
+            task = asyncio.current_task()
+            assert task is not None  # noqa: S101 - a coroutine run by a task
+            task.cancel()
+            await finish_later(index, item, later)
+
+        # A copy: under an eager task factory (3.12+) a task's first step, which removes
+        # its entry, runs inside create_task.
+        left = list(unbegun.items())
+        cut = [asyncio.create_task(cancelled_at_first_wait(i, *part)) for i, part in left]
+        await asyncio.gather(*cut, return_exceptions=True)
+
     group = asyncio.TaskGroup()
     try:
         async with group:
@@ -308,6 +340,9 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     except BaseExceptionGroup as group_error:
         # Surface the one real failure (a callback's or a bug's), not a wrapper around it.
         raise group_error.exceptions[0] from None
+    finally:
+        if unbegun:  # only when the batch was cut off (see cut_short)
+            await cut_short()
     # Items never claimed after the batch stopped are reported as skipped, in order.
     while stopped and (claimed := await source.next()) is not None:
         index, item = claimed

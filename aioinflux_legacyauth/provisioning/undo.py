@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
-from .._background import finish_in_background
 from .._errors import LegacyAuthError
+from .._rollback import once_made, roll_back
 
 __all__ = ["Undo"]
 
@@ -48,7 +48,7 @@ class Undo:
         """
         making = asyncio.ensure_future(change)
         index = len(self._steps)
-        self._steps.append((pending, lambda: _once_made(making, undo)))
+        self._steps.append((pending, lambda: once_made(making, undo, otherwise=_NOTHING)))
         made = await asyncio.shield(making)
         self._steps[index] = (what(made), lambda: undo(made))
         return made
@@ -62,16 +62,8 @@ class Undo:
         steps, self._steps = self._steps, []
         if not steps:
             return
-        pending = asyncio.ensure_future(_take_back(steps))
-        try:
-            notes = await asyncio.shield(pending)
-        except asyncio.CancelledError:
-            listed = ", ".join(what for what, _ in reversed(steps))
-            error.add_note(f"rollback: removing {listed} continues in the background")
-            finish_in_background(pending, f"the rollback of {listed}")
-            return
-        for note in notes:
-            error.add_note(note)
+        listed = ", ".join(what for what, _ in reversed(steps))
+        await roll_back(_take_back(steps), error, doing=f"removing {listed}", label=listed)
 
 
 async def _take_back(steps: list[tuple[str, Callable[[], Awaitable[object]]]]) -> list[str]:
@@ -85,12 +77,3 @@ async def _take_back(steps: list[tuple[str, Callable[[], Awaitable[object]]]]) -
             if undone is not _NOTHING:
                 notes.append(f"rolled back: {what} was removed again")
     return notes
-
-
-async def _once_made(making: asyncio.Future[_T], undo: Callable[[_T], Awaitable[object]]) -> object:
-    """Take back what ``making`` made, once its answer is in; nothing if it failed."""
-    try:
-        made = await making
-    except (Exception, asyncio.CancelledError):  # refused, no answer, or cut off: no ID
-        return _NOTHING
-    return await undo(made)

@@ -141,16 +141,8 @@ class _Rotation:
     generate: Callable[[], str]
     #: Also check every database the permissions cover, as a 1.x tool would.
     verify_access: bool = False
-    #: Items not started yet: when none is left, the publisher stops spacing its batches.
-    unstarted: int = 0
-
-    def _starting(self) -> None:
-        self.unstarted -= 1
-        if self.unstarted <= 0:  # the last item: no batch to wait for after this one
-            self.publisher.hurry()
 
     async def __call__(self, target: Target) -> ItemResult | Later:
-        self._starting()
         state = self.journal.state(target.id)
         if state.stage.terminal:  # done or failed by an earlier run
             return _earlier(target, state)
@@ -414,7 +406,6 @@ async def rotate(
             await _check_sink(sink, earlier, job.targets)
         publisher = Publisher(sink, job)
         rotation = _Rotation(
-            unstarted=len(job.targets),
             executor=executor,
             journal=job,
             publisher=publisher,
@@ -437,6 +428,9 @@ async def rotate(
             # its journaled password kept for the next run.
             fatal=(JournalError, PublishError),
             describe=_target_id,
+            # Once no item will start (the last one has, or a 401, a 403 or a failing
+            # callback stopped the job), no batch is worth waiting for: publish at once.
+            on_drained=publisher.hurry,
         )
         await publisher.wait()
         if job.finished:

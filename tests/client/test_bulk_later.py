@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from aioinflux_legacyauth import ItemResult, Outcome
+from aioinflux_legacyauth import BulkReport, ItemResult, Outcome
 from aioinflux_legacyauth.bulk import run_bulk
 from aioinflux_legacyauth.bulk.engine import Later
 
@@ -97,3 +97,80 @@ async def test_a_later_part_cut_off_by_cancellation_is_unknown() -> None:
         await job
     assert sorted(r.key for r in seen) == KEYS[:2]
     assert {r.outcome for r in seen} == {Outcome.UNKNOWN}
+
+
+class Publishing:
+    """A rotation's shape: each item sets a password at once, then its later part waits for
+    the next publish batch; what a later part sees of a cancellation is recorded."""
+
+    def __init__(self) -> None:
+        self.batch = asyncio.Event()
+        self.cut: list[str] = []
+
+    def later(self, key: str) -> Later:
+        async def publish() -> ItemResult:
+            try:
+                await self.batch.wait()
+            except asyncio.CancelledError:
+                self.cut.append(key)  # its own clean-up (an item span, say) runs here
+                raise
+            return ItemResult(key=key, op="test", outcome=Outcome.OK)
+
+        return Later(publish)
+
+
+async def test_a_later_part_cancelled_before_its_first_step_is_reported_unknown() -> None:
+    """The worst moment: the batch is cancelled (Ctrl-C) just as an item's later part was
+    handed over, so its task is cancelled before its coroutine ever ran."""
+    publishing = Publishing()
+    seen: list[ItemResult] = []
+    job: asyncio.Future[BulkReport] | None = None
+
+    async def handle(key: str) -> Later:
+        assert job is not None
+        job.cancel()  # reaches the pool before the later part's task has taken a step
+        return publishing.later(key)
+
+    job = asyncio.ensure_future(
+        run_bulk(
+            KEYS[:1], handle, op="test", concurrency=1, fail_fast=False,
+            on_result=seen.append, on_progress=None,
+        )
+    )  # fmt: skip
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    assert [(r.key, r.outcome) for r in seen] == [(KEYS[0], Outcome.UNKNOWN)]
+    assert publishing.cut == [KEYS[0]]  # the later part saw the cancellation
+
+
+async def test_a_later_part_cut_off_by_a_siblings_failure_before_its_first_step_is_reported() -> (
+    None
+):
+    """The other worst moment: a sibling fails just before an item's later part is handed
+    over, and the pool cancels that part's task before its first step."""
+    publishing = Publishing()
+    seen: list[ItemResult] = []
+    # The fatal item wakes first, so the pool's abort is queued before the later part's task.
+    fatal_wakes, later_wakes = asyncio.Event(), asyncio.Event()
+
+    async def handle(key: str) -> Later:
+        if key == KEYS[1]:
+            await fatal_wakes.wait()
+            raise FatalError(key)
+        await later_wakes.wait()
+        return publishing.later(key)
+
+    job = asyncio.ensure_future(
+        run_bulk(
+            KEYS[:2], handle, op="test", concurrency=2, fail_fast=False,
+            on_result=seen.append, on_progress=None, fatal=(FatalError,),
+        )
+    )  # fmt: skip
+    for _ in range(5):
+        await asyncio.sleep(0)
+    fatal_wakes.set()
+    later_wakes.set()
+    with pytest.raises(FatalError):
+        await job
+    assert [(r.key, r.outcome) for r in seen] == [(KEYS[0], Outcome.UNKNOWN)]
+    assert publishing.cut == [KEYS[0]]

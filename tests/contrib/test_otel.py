@@ -3,6 +3,7 @@ server receives (in the emulator's request log), against the emulator over real 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,17 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags
 
-from aioinflux_legacyauth import LegacyAuthClient, NotFoundError, TraceSpan, use_trace_span
+from aioinflux_legacyauth import (
+    BulkReport,
+    ItemResult,
+    LegacyAuthClient,
+    NotFoundError,
+    Outcome,
+    TraceSpan,
+    use_trace_span,
+)
+from aioinflux_legacyauth.bulk import run_bulk
+from aioinflux_legacyauth.bulk.engine import Later
 from aioinflux_legacyauth.contrib import otel
 from aioinflux_legacyauth.emulator import ThreadedEmulator
 from aioinflux_legacyauth.rotation import FileSink, rotate
@@ -186,6 +197,39 @@ async def test_a_rotation_traces_its_items_and_no_attribute_holds_a_secret(
     assert not [secret for secret in secrets if secret in seen]
     assert "Basic " not in seen
     assert "Token " not in seen
+
+
+async def test_an_item_whose_later_part_is_cancelled_before_it_began_ends_its_span(
+    exporter: InMemorySpanExporter,
+) -> None:
+    """Ctrl-C just as an item's later part (a rotation's publish) was handed over: its task
+    is cancelled before its first step, and the item's span still ends, as cancelled."""
+    job: asyncio.Future[BulkReport] | None = None
+    never = asyncio.Event()
+
+    async def handle(key: str) -> Later:
+        async def publish() -> ItemResult:
+            await never.wait()
+            return ItemResult(key=key, op="rotate", outcome=Outcome.OK)
+
+        assert job is not None
+        job.cancel()
+        return Later(publish)
+
+    job = asyncio.ensure_future(
+        run_bulk(
+            ["0123456789abcdef"], handle, op="rotate", concurrency=1, fail_fast=False,
+            on_result=None, on_progress=None,
+        )
+    )  # fmt: skip
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    spans = exporter.get_finished_spans()
+    (item,) = named(spans, "rotate item")
+    (rotation,) = named(spans, "rotate")
+    assert parent_id(item) == rotation.context.span_id
+    assert item.attributes is not None
+    assert item.attributes["error.type"] == "asyncio.exceptions.CancelledError"
 
 
 def exported(span: ReadableSpan) -> object:

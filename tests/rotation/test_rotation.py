@@ -9,6 +9,7 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 import pytest
@@ -28,6 +29,7 @@ from aioinflux_legacyauth._transports import base_url
 from aioinflux_legacyauth.emulator import Fault, FaultKind, ThreadedEmulator
 from aioinflux_legacyauth.rotation import (
     Credential,
+    CredentialSink,
     FileSink,
     JournalError,
     PublishError,
@@ -35,7 +37,9 @@ from aioinflux_legacyauth.rotation import (
     generate_password,
     rotate,
 )
+from aioinflux_legacyauth.rotation import job as rotation_job
 from aioinflux_legacyauth.rotation.journal import Journal, Stage, Target
+from aioinflux_legacyauth.rotation.publisher import Publisher
 
 OLD = "old-Password-1"
 
@@ -586,3 +590,117 @@ async def test_publishing_waits_for_no_worker_and_batches_grow(
     assert max(sink.batches) > 2
     assert len(sink.batches) < 40 // 2
     assert reported_before_published == []
+
+
+class WatchedPublisher(Publisher):
+    """The job's publisher, its batches spaced far apart (as after a slow sink), noting
+    for each batch whether it was told that no more items are coming."""
+
+    made: ClassVar[list[WatchedPublisher]] = []
+
+    def __init__(self, sink: CredentialSink, journal: Journal) -> None:
+        super().__init__(sink, journal, spacing=20_000.0)
+        self.hurried = False
+        self.batches: list[tuple[list[str], bool]] = []
+        WatchedPublisher.made.append(self)
+
+    def hurry(self) -> None:
+        self.hurried = True
+        super().hurry()
+
+    async def _publish(self, credentials: Sequence[Credential]) -> None:
+        self.batches.append(([c.id for c in credentials], self.hurried))
+        await super()._publish(credentials)
+
+
+@pytest.fixture
+def watched(monkeypatch: pytest.MonkeyPatch) -> list[WatchedPublisher]:
+    WatchedPublisher.made.clear()
+    monkeypatch.setattr(rotation_job, "Publisher", WatchedPublisher)
+    return WatchedPublisher.made
+
+
+class RevokedFor:
+    """Forwards to the emulator, but answers the password POST for ``auth_id`` with the
+    server's 401 (the token was revoked in the meantime)."""
+
+    def __init__(self, inner: AiohttpTransport, auth_id: str) -> None:
+        self.inner = inner
+        self.path = f"/private/legacy/authorizations/{auth_id}/password"
+
+    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
+        if request.method == "POST" and request.path == self.path:
+            body = b'{"code":"unauthorized","message":"unauthorized access"}'
+            return RawResponse(401, {"Content-Type": "application/json"}, body)
+        return await self.inner.send(request, timeout=timeout)
+
+
+async def test_a_job_stopped_by_a_401_publishes_what_it_set_without_the_spacing(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path, watched: list[WatchedPublisher]
+) -> None:
+    """The second credential waits for a batch spaced after the first; the third item's 401
+    stops the job, and no more items start: nothing is worth waiting for any more."""
+    auths = seed(legacyauth_emulator, 4)
+    sink = MemorySink()
+    async with aiohttp.ClientSession() as session:
+        transport = RevokedFor(
+            AiohttpTransport(base_url(legacyauth_emulator.url), session=session), auths[2].id
+        )
+        async with LegacyAuthClient(
+            legacyauth_emulator.url, legacyauth_emulator.token, transport=transport
+        ) as client:
+            report = await rotate(client, auths, journal=tmp_path / "j", sink=sink, concurrency=1)
+    assert [r.outcome for r in report.results] == [
+        Outcome.OK, Outcome.OK, Outcome.FAILED, Outcome.SKIPPED,
+    ]  # fmt: skip
+    (publisher,) = watched
+    # The first batch goes at once; the second only because the job had stopped.
+    assert publisher.batches == [([auths[0].id], False), ([auths[1].id], True)]
+    assert sorted(sink.published) == [auths[0].id, auths[1].id]
+
+
+async def test_a_job_stopped_by_a_failing_callback_publishes_without_the_spacing(
+    legacyauth_emulator: ThreadedEmulator, tmp_path: Path, watched: list[WatchedPublisher]
+) -> None:
+    auths = seed(legacyauth_emulator, 4)
+    sink = MemorySink()
+    first_reported = asyncio.Event()
+
+    def on_result(result: ItemResult) -> None:
+        first_reported.set()
+        message = "dashboard unreachable"
+        raise ConnectionError(message)
+
+    class LoginAfterTheFirstReport:
+        """The second item's login waits until the first item was reported (and the
+        callback failed), so that the job stops before a third item starts."""
+
+        def __init__(self, inner: AiohttpTransport) -> None:
+            self.inner = inner
+            self.logins = 0
+
+        async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
+            if request.path == "/query":
+                self.logins += 1
+                if self.logins == 2:
+                    await first_reported.wait()
+            return await self.inner.send(request, timeout=timeout)
+
+    async with aiohttp.ClientSession() as session:
+        transport = LoginAfterTheFirstReport(
+            AiohttpTransport(base_url(legacyauth_emulator.url), session=session)
+        )
+        async with LegacyAuthClient(
+            legacyauth_emulator.url, legacyauth_emulator.token, transport=transport
+        ) as client:
+            with pytest.raises(ConnectionError) as caught:
+                await rotate(
+                    client, auths, journal=tmp_path / "j", sink=sink, concurrency=1,
+                    on_result=on_result,
+                )  # fmt: skip
+    report = caught.value.bulk_report  # type: ignore[attr-defined]
+    assert [r.outcome for r in report.results] == [
+        Outcome.OK, Outcome.OK, Outcome.SKIPPED, Outcome.SKIPPED,
+    ]  # fmt: skip
+    (publisher,) = watched
+    assert publisher.batches == [([auths[0].id], False), ([auths[1].id], True)]
