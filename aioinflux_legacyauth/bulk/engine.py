@@ -330,7 +330,14 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
         # its entry, runs inside create_task.
         left = list(unbegun.items())
         cut = [asyncio.create_task(cancelled_at_first_wait(i, *part)) for i, part in left]
-        await asyncio.gather(*cut, return_exceptions=True)
+        try:
+            # Not waited for in gather at once: cancelled again there (a second Ctrl-C), it
+            # would cancel them before their first step, the same loss once more. A bare
+            # yield has nothing to cancel, and the loop runs their first steps, scheduled
+            # first, before it resumes this task, however often it is cancelled meanwhile.
+            await asyncio.sleep(0)
+        finally:
+            await asyncio.gather(*cut, return_exceptions=True)
 
     group = asyncio.TaskGroup()
     try:
@@ -347,6 +354,7 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     while stopped and (claimed := await source.next()) is not None:
         index, item = claimed
         await record(index, _unfinished(describe(item), op, Outcome.SKIPPED))
+        await asyncio.sleep(0)  # as the workers do: a long tail never holds the event loop
     return BulkReport(
         op=op,
         results=source.collect(done),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aioinflux_legacyauth import ItemResult, LegacyAuthClient, RawResponse, Request
+from aioinflux_legacyauth import ItemResult, LegacyAuthClient, Outcome, RawResponse, Request
 from aioinflux_legacyauth.testing import MockTransport
 
 IDS = [f"{n:016x}" for n in range(1, 401)]
@@ -78,3 +78,30 @@ async def test_without_callbacks_the_job_still_shares_the_loop() -> None:
     ticker_turns, count = await run_beside_a_ticker(IDS, notify=False)
     assert count == len(IDS)
     assert ticker_turns[0] >= len(IDS) // CONCURRENCY - 1
+
+
+def unauthorized(request: Request) -> RawResponse:
+    return RawResponse(401, {}, b'{"code":"unauthorized","message":"unauthorized access"}')
+
+
+async def test_the_items_skipped_after_a_401_let_other_tasks_run_between_them() -> None:
+    """A 401 stops the job after its first items; the rest, reported ``skipped`` one by
+    one (a generator of a million IDs, say), must not hold the loop either."""
+    ticker = Ticker()
+    await asyncio.sleep(0)
+    turns_at_result: list[int] = []
+    try:
+        async with LegacyAuthClient(
+            "http://influxdb.invalid:8086", token="t", transport=MockTransport(unauthorized)
+        ) as client:
+            report = await client.bulk_delete(
+                iter(IDS),
+                concurrency=CONCURRENCY,
+                on_result=lambda result: turns_at_result.append(ticker.turns),
+            )
+    finally:
+        ticker.stop()
+    skipped = [r for r in report.results if r.outcome is Outcome.SKIPPED]
+    assert len(report.results) == len(IDS)
+    assert len(skipped) >= len(IDS) - CONCURRENCY
+    assert turns_at_result[-1] - turns_at_result[0] >= len(skipped) - 1

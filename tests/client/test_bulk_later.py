@@ -174,3 +174,40 @@ async def test_a_later_part_cut_off_by_a_siblings_failure_before_its_first_step_
         await job
     assert [(r.key, r.outcome) for r in seen] == [(KEYS[0], Outcome.UNKNOWN)]
     assert publishing.cut == [KEYS[0]]
+
+
+async def test_a_later_part_cut_short_is_reported_even_when_cancelled_again_and_again() -> None:
+    """An impatient operator: the batch is cancelled as an item's later part is handed
+    over, and again on every turn of the loop until it ends. The parts that never took a
+    step are run cut off all the same: every item started gets its one result."""
+    publishing = Publishing()
+    seen: list[ItemResult] = []
+    job: asyncio.Future[BulkReport] | None = None
+    impatient: list[asyncio.Task[None]] = []
+
+    async def cancel_on_every_turn() -> None:
+        assert job is not None
+        while not job.done():
+            job.cancel()
+            await asyncio.sleep(0)
+
+    async def handle(key: str) -> Later:
+        if key == KEYS[3]:
+            impatient.append(asyncio.create_task(cancel_on_every_turn()))
+            assert job is not None
+            job.cancel()
+        return publishing.later(key)
+
+    job = asyncio.ensure_future(
+        run_bulk(
+            KEYS, handle, op="test", concurrency=2, fail_fast=False,
+            on_result=seen.append, on_progress=None,
+        )
+    )  # fmt: skip
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    await impatient[0]
+    started = KEYS[:5]  # KEYS[3] was being handed over; the other worker had claimed KEYS[4]
+    assert Counter(r.key for r in seen) == Counter(started)
+    assert {r.outcome for r in seen} == {Outcome.UNKNOWN}
+    assert sorted(publishing.cut) == started  # each later part saw its cancellation
