@@ -23,10 +23,20 @@ _R = TypeVar("_R")
 async def once_made(
     making: Awaitable[_T], undo: Callable[[_T], Awaitable[_R]], *, otherwise: _R
 ) -> _R:
-    """``undo(made)`` once ``making`` has answered; ``otherwise`` if it made nothing known."""
+    """``undo(made)`` once ``making`` has answered; ``otherwise`` if it made nothing known.
+
+    Cancelled itself while it waits (the loop closing under a rollback left to the
+    background), it raises: the rollback did not finish, and must not pass for one that
+    found nothing to remove.
+    """
     try:
         made = await making
-    except BaseException:  # refused, no answer, or cut off too: no ID, nothing to remove
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():  # this rollback was stopped, not the change
+            raise
+        return otherwise  # the change was cut off on its own: no answer, no ID
+    except BaseException:  # refused or no answer: no ID, nothing to remove
         return otherwise
     return await undo(made)
 

@@ -70,3 +70,46 @@ async def test_a_rollback_cancelled_before_it_ends_logs_that_it_did_not_finish(
         await asyncio.sleep(0)
     assert error.__notes__ == ["rollback: deleting x continues in the background"]
     assert "the rollback of x was cancelled before it finished" in caplog.messages
+
+
+async def test_a_rollback_stopped_while_it_waits_for_the_change_logs_that_it_did_not_finish(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Cancelled twice, the rollback goes on in the background, still waiting for the
+    change's answer; when the loop closes under it (asyncio.run cancels what is left), the
+    log must say it did not finish, not stay silent as if nothing had been made."""
+    answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    removed: list[str] = []
+
+    async def remove(made: str) -> list[str]:
+        removed.append(made)
+        return [f"removed {made}"]
+
+    error = asyncio.CancelledError()
+    rolling = asyncio.ensure_future(
+        roll_back(once_made(answer, remove, otherwise=[]), error, doing="deleting x", label="x")
+    )
+    await asyncio.sleep(0)
+    rolling.cancel()  # the second Ctrl-C
+    await rolling
+    assert error.__notes__ == ["rollback: deleting x continues in the background"]
+    for task in asyncio.all_tasks():  # what asyncio.run does when its coroutine returns
+        if task is not asyncio.current_task():
+            task.cancel()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert removed == []
+    assert "the rollback of x was cancelled before it finished" in caplog.messages
+
+
+async def test_once_made_takes_a_change_cancelled_on_its_own_for_nothing_made() -> None:
+    """The change itself cut off (not the rollback waiting for it): no answer, no ID."""
+    answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def remove(made: str) -> list[str]:
+        return [f"removed {made}"]
+
+    waiting = asyncio.ensure_future(once_made(answer, remove, otherwise=["nothing"]))
+    await asyncio.sleep(0)
+    answer.cancel()
+    assert await waiting == ["nothing"]
