@@ -202,13 +202,21 @@ def normalize_prefix(prefix: str) -> str:
     return stripped.rstrip("/")
 
 
+def _plain(text: str) -> str:
+    """``text`` as a plain ``str``: a subclass's ``__str__`` or ``__format__`` (which an
+    f-string calls) may say something else than the characters the checks read, such as
+    ``../`` to another route."""
+    return text if type(text) is str else str.__str__(text)
+
+
 def _id_segment(auth_id: str) -> str:
     given: object = auth_id  # callers without a type checker may pass anything
     if not isinstance(given, str) or not given.strip():
         msg = f"auth_id must be a non-empty string, got {given!r}"
         raise ValueError(msg)
     if given.isascii() and given.isalnum():
-        return given  # what quote() gives back for letters and digits, at a tenth of the cost
+        # What quote() gives back for letters and digits, at a tenth of the cost.
+        return _plain(given)
     check_text("auth_id", given)
     # Quoted so an ID can never reach another route ("x/password", "../").
     return quote(given, safe="")
@@ -271,7 +279,7 @@ def _auth_id_segment(auth_id: str) -> str:
     would reach errors, logs and reports, and it may be the token or a password."""
     given: object = auth_id  # callers without a type checker may pass anything
     if isinstance(given, str) and match_id(given) is not None:
-        return given  # an ID (hex digits) is its own segment: the common case, first
+        return _plain(given)  # an ID (hex digits) is its own segment: the common case, first
     segment = _id_segment(auth_id)
     if not_an_id_string(auth_id):
         raise ArgumentError(not_an_id("auth_id", auth_id))
@@ -352,7 +360,7 @@ def build_set_password(
             "password swapped?"
         )
         raise ArgumentError(msg)
-    path = f"{prefix}/{auth_id}/password"
+    path = f"{prefix}/{_plain(auth_id)}/password"
     request = Request("POST", path, (), _with_json(headers), _json_body({"password": password}))
     return Call(request, parse_no_content)
 

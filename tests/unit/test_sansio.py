@@ -279,3 +279,49 @@ def test_calls_say_how_safe_a_resend_is() -> None:
     ):
         assert call.safety is RetrySafety.IDEMPOTENT
     assert "s3cret" not in repr(sansio.build_set_password(PREFIX, AUTH_ID, "pw-12345678", HEADERS))
+
+
+class Masked(str):
+    """An application's string for sensitive values, shown as something else than it is."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "../../../api/v2/buckets/0000000000000001"
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+@pytest.mark.parametrize(
+    ("build", "suffix"),
+    [
+        (lambda auth_id: sansio.build_get(PREFIX, auth_id, HEADERS), ""),
+        (lambda auth_id: sansio.build_delete(PREFIX, auth_id, HEADERS), ""),
+        (
+            lambda auth_id: sansio.build_update(
+                PREFIX, auth_id, AuthorizationUpdate(description="x"), HEADERS
+            ),
+            "",
+        ),
+        (
+            lambda auth_id: sansio.build_set_password(
+                PREFIX, auth_id, "a-long-enough-password", HEADERS
+            ),
+            "/password",
+        ),
+    ],
+    ids=["get", "delete", "update", "set_password"],
+)
+def test_the_path_holds_the_id_that_was_checked_not_what_a_str_subclass_says(
+    build: Callable[[str], sansio.Call[Any]], suffix: str
+) -> None:
+    """An ID in a str subclass whose __str__/__format__ say something else: the checks read
+    its characters, so the path must carry those, never another route."""
+    request = build(Masked(AUTH_ID)).request
+    assert request.path == f"{PREFIX}/{AUTH_ID}{suffix}"
+
+
+def test_a_bucket_id_in_a_str_subclass_reaches_its_own_route() -> None:
+    request = sansio.build_get_bucket(Masked(AUTH_ID), HEADERS).request
+    assert request.path == f"/api/v2/buckets/{AUTH_ID}"
