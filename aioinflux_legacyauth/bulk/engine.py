@@ -354,7 +354,8 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
     while stopped and (claimed := await source.next()) is not None:
         index, item = claimed
         await record(index, _unfinished(describe(item), op, Outcome.SKIPPED))
-        await asyncio.sleep(0)  # as the workers do: a long tail never holds the event loop
+        if index % _SKIPPED_PER_TURN == 0:
+            await asyncio.sleep(0)  # a long tail must not hold the event loop either
     return BulkReport(
         op=op,
         results=source.collect(done),
@@ -363,6 +364,11 @@ async def run_bulk(  # noqa: PLR0915 - its parts are small closures over one sta
         trace_span=trace_span,
     )
 
+
+#: Skipped items reported between two turns of the event loop: a turn per item doubled the
+#: cost of reporting them (100,000 after a 401: 0.31 s -> 0.68 s); with 64, other tasks
+#: wait well under a millisecond and the cost is within the noise (0.31-0.35 s both ways).
+_SKIPPED_PER_TURN: Final = 64
 
 _UNFINISHED: Final = {
     Outcome.UNKNOWN: "cancelled while the request was in flight",
