@@ -11,31 +11,14 @@ import logging
 
 import pytest
 
-from aioinflux_legacyauth import (
-    AiohttpTransport,
-    LegacyAuthClient,
-    RawResponse,
-    Request,
-    RetryPolicy,
-    Timeout,
-)
-from aioinflux_legacyauth._transports import base_url
+from aioinflux_legacyauth import LegacyAuthClient, RetryPolicy
 from aioinflux_legacyauth.emulator import FAST_HASH_COST, Emulator
+from tests._held import HeldAnswers
 
 
-class HeldCreate:
-    """The real transport; the create's answer is held until :attr:`release` is set."""
-
-    def __init__(self, url: str) -> None:
-        self.inner = AiohttpTransport(base_url(url))
-        self.applied, self.release = asyncio.Event(), asyncio.Event()
-
-    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
-        response = await self.inner.send(request, timeout=timeout)
-        if request.method == "POST" and request.path == "/private/legacy/authorizations":
-            self.applied.set()
-            await self.release.wait()
-        return response
+def held_create(url: str) -> HeldAnswers:
+    """The real transport, the create's answer held until ``release`` is set."""
+    return HeldAnswers(url, "POST", "/private/legacy/authorizations")
 
 
 async def create_with_password(client: LegacyAuthClient, emu: Emulator) -> object:
@@ -50,7 +33,7 @@ async def create_with_password(client: LegacyAuthClient, emu: Emulator) -> objec
 
 async def test_a_create_with_password_cancelled_in_flight_leaves_no_credential() -> None:
     async with Emulator(hash_cost=FAST_HASH_COST) as emu:
-        transport = HeldCreate(emu.url)
+        transport = held_create(emu.url)
         async with LegacyAuthClient(
             emu.url, emu.token, transport=transport, retry=RetryPolicy(instant=True)
         ) as client:
@@ -76,7 +59,7 @@ async def test_cancelled_twice_the_rollback_finishes_in_the_background_and_says_
 ) -> None:
     caplog.set_level(logging.INFO, logger="aioinflux_legacyauth")
     async with Emulator(hash_cost=FAST_HASH_COST) as emu:
-        transport = HeldCreate(emu.url)
+        transport = held_create(emu.url)
         async with LegacyAuthClient(
             emu.url, emu.token, transport=transport, retry=RetryPolicy(instant=True)
         ) as client:

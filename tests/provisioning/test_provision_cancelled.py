@@ -8,34 +8,10 @@ import asyncio
 
 import pytest
 
-from aioinflux_legacyauth import (
-    AiohttpTransport,
-    LegacyAuthClient,
-    RawResponse,
-    Request,
-    RetryPolicy,
-    Timeout,
-)
-from aioinflux_legacyauth._transports import base_url
+from aioinflux_legacyauth import LegacyAuthClient, RetryPolicy
 from aioinflux_legacyauth.emulator import Emulator
 from aioinflux_legacyauth.provisioning import CredentialSpec, Database, provision
-
-
-class HeldAnswers:
-    """The real transport; the answer to the first request ``held`` matches is held back
-    until :attr:`release` is set (the server has done its part when :attr:`applied` is)."""
-
-    def __init__(self, url: str, method: str, path: str) -> None:
-        self.inner = AiohttpTransport(base_url(url))
-        self.method, self.path = method, path
-        self.applied, self.release = asyncio.Event(), asyncio.Event()
-
-    async def send(self, request: Request, *, timeout: Timeout) -> RawResponse:
-        response = await self.inner.send(request, timeout=timeout)
-        if (request.method, request.path) == (self.method, self.path) and not self.applied.is_set():
-            self.applied.set()
-            await self.release.wait()
-        return response
+from tests._held import HeldAnswers
 
 
 @pytest.mark.parametrize(
