@@ -8,12 +8,13 @@ through :attr:`LegacyAuthClient.executor`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import functools
 import logging
 import math
 import os
-from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -21,17 +22,26 @@ import aiohttp
 
 from . import _sansio as sansio
 from ._errors import (
+    APIError,
     ArgumentError,
     ClientStateError,
     ConfigurationError,
     LegacyAuthError,
     NotFoundError,
+    TransportError,
 )
 from ._executor import Calls, ExecuteFunction, Executor
 from ._ids import is_hex_id
 from ._models import AuthorizationCreate, AuthStatus, LegacyAuthorization, Permission
 from ._password import DEFAULT_PASSWORD_POLICY, PasswordPolicy
-from ._retry import AttemptLog, RetryBudget, RetryPolicy, call_policy, call_with_retries
+from ._retry import (
+    AMBIGUOUS_STATUSES,
+    AttemptLog,
+    RetryBudget,
+    RetryPolicy,
+    call_policy,
+    call_with_retries,
+)
 from ._rollback import once_made, roll_back
 from ._sansio import Call, check_text, update_body
 from ._tracing import Instrumentation, TraceSpanLike, current_instrumentation
@@ -438,12 +448,14 @@ class LegacyAuthClient:
         )
         call = self._calls.create(body, trace_span)
         if password is None:
-            return await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
+            with _saying_if_made_unanswered(username):
+                return await self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
         creating = asyncio.ensure_future(
             self._execute(call, timeout=timeout, retry=retry, deadline=deadline)
         )
         try:
-            created = await asyncio.shield(creating)
+            with _saying_if_made_unanswered(username):
+                created = await asyncio.shield(creating)
         except asyncio.CancelledError as exc:
             # The POST may already have made it: a credential whose password nobody got.
             undo = functools.partial(self._rollback, trace_span=trace_span)
@@ -453,6 +465,10 @@ class LegacyAuthClient:
                 doing="deleting what the create made",
                 label="a cancelled create",
             )
+            # Not done if the rollback was left to the background, which says so instead.
+            failure = creating.exception() if creating.done() and not creating.cancelled() else None
+            if failure is not None and _may_have_been_made(failure):
+                exc.add_note(_made_unanswered(username, failure))
             raise
         await self._set_initial_password(
             created, password, trace_span, timeout=timeout, retry=retry, deadline=deadline
@@ -780,6 +796,35 @@ class LegacyAuthClient:
         )
         pairs = passwords.items() if isinstance(passwords, Mapping) else passwords
         return await operations.set_passwords(self.executor, pairs, options)
+
+
+def _may_have_been_made(error: BaseException) -> bool:
+    """Whether a create that failed with ``error`` may still have been applied: its request
+    may have reached the server, and no answer says what became of it."""
+    if isinstance(error, TransportError):
+        return error.maybe_sent
+    return isinstance(error, APIError) and error.status in AMBIGUOUS_STATUSES
+
+
+def _made_unanswered(username: str, error: BaseException) -> str:
+    # The username is all that is known of what the server may have made (usernames are
+    # unique: a taken one is refused), so it is what the note names.
+    return (
+        f"the create may have been applied without its answer arriving ({type(error).__name__}):"
+        f" legacy authorization {username!r} may exist, without a password; "
+        f"list(username={username!r}) shows whether it does: delete it or set its password"
+    )
+
+
+@contextlib.contextmanager
+def _saying_if_made_unanswered(username: str) -> Iterator[None]:
+    """A create that fails after its request may have been applied says what may exist."""
+    try:
+        yield
+    except (TransportError, APIError) as error:
+        if _may_have_been_made(error):
+            error.add_note(_made_unanswered(username, error))
+        raise
 
 
 class _ClientExecutor:
