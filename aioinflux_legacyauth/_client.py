@@ -467,8 +467,8 @@ class LegacyAuthClient:
             )
             # Not done if the rollback was left to the background, which says so instead.
             failure = creating.exception() if creating.done() and not creating.cancelled() else None
-            if failure is not None and _may_have_been_made(failure):
-                exc.add_note(_made_unanswered(username, failure))
+            if failure is not None:
+                _note_what_may_exist(exc, failure, username)
             raise
         await self._set_initial_password(
             created, password, trace_span, timeout=timeout, retry=retry, deadline=deadline
@@ -798,22 +798,22 @@ class LegacyAuthClient:
         return await operations.set_passwords(self.executor, pairs, options)
 
 
-def _may_have_been_made(error: BaseException) -> bool:
-    """Whether a create that failed with ``error`` may still have been applied: its request
-    may have reached the server, and no answer says what became of it."""
-    if isinstance(error, TransportError):
-        return error.maybe_sent
-    return isinstance(error, APIError) and error.status in AMBIGUOUS_STATUSES
-
-
-def _made_unanswered(username: str, error: BaseException) -> str:
-    # The username is all that is known of what the server may have made (usernames are
-    # unique: a taken one is refused), so it is what the note names.
-    return (
-        f"the create may have been applied without its answer arriving ({type(error).__name__}):"
-        f" legacy authorization {username!r} may exist, without a password; "
-        f"list(username={username!r}) shows whether it does: delete it or set its password"
-    )
+def _note_what_may_exist(error: BaseException, failure: BaseException, username: str) -> None:
+    """If the create that ended with ``failure`` may still have been applied (its request may
+    have reached the server, and no answer says what became of it), say on ``error`` what
+    may exist. The username is all that is known of it (usernames are unique: a taken one
+    is refused), so it is what the note names."""
+    if isinstance(failure, TransportError):
+        maybe_made = failure.maybe_sent
+    else:
+        maybe_made = isinstance(failure, APIError) and failure.status in AMBIGUOUS_STATUSES
+    if maybe_made:
+        error.add_note(
+            "the create may have been applied without its answer arriving "
+            f"({type(failure).__name__}): legacy authorization {username!r} may exist, "
+            f"without a password; list(username={username!r}) shows whether it does: "
+            "delete it or set its password"
+        )
 
 
 @contextlib.contextmanager
@@ -822,8 +822,7 @@ def _saying_if_made_unanswered(username: str) -> Iterator[None]:
     try:
         yield
     except (TransportError, APIError) as error:
-        if _may_have_been_made(error):
-            error.add_note(_made_unanswered(username, error))
+        _note_what_may_exist(error, error, username)
         raise
 
 
